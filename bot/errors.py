@@ -1,0 +1,31 @@
+"""The error types the public API raises. Each carries a one-line message meant for a person.
+
+Callers (the CLI, the TUI, other people's tools) catch ``ParamsbotError`` and show ``str(error)``;
+anything else escaping the API is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ParamsbotError(Exception):
+    """Base class: a problem paramsbot can explain in one line."""
+
+    exit_code: int = 2
+
+
+class InputError(ParamsbotError):
+    """A question, option or file given by the user cannot be used."""
+
+
+class KnowledgeBaseError(ParamsbotError):
+    """The Markdown folder cannot be read or holds nothing to index."""
+
+
+class CacheError(ParamsbotError):
+    """The on-disk index cannot be built, written or trusted."""
+
+
+class ModelError(ParamsbotError):
+    """The embedding model cannot be loaded."""
+
+__all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError"]
