@@ -25,7 +25,7 @@ from bot.calc.count import (Component, DenseCount, DenseLayer, TransformerCount,
 from bot.calc.hfconfig import SUPPORTED_MODEL_TYPES, ConfigReading, from_hf_config
 from bot.calc.parse import parse_count, parse_layers
 from bot.calc.presets import Preset, Source, get_preset, load_presets, preset_names
-from bot.calc.report import DEFAULT_CONTEXT, Report, report
+from bot.calc.report import DEFAULT_CONTEXT, Report, report, report_for_size
 from bot.calc.resources import (BITS_PER_PARAM, PRECISIONS, KVCache, compute_optimal_tokens,
                                 inference_flops_per_token, kv_cache, memory_table, precision_name,
                                 training_bytes, training_flops, weights_bytes)
@@ -79,6 +79,7 @@ __all__ = [
     "PublishedModel", "Report", "Source", "TransformerCount", "TransformerSpec",
     "compute_optimal_tokens", "count", "count_dense", "count_transformer", "dense", "evaluate_check",
     "from_hf_config", "get_preset", "inference_flops_per_token", "kv_cache", "linear_model", "load_presets",
-    "memory_table", "parse_count", "parse_layers", "precision_name", "preset", "presets", "report", "route",
+    "memory_table", "parse_count", "parse_layers", "precision_name", "preset", "presets", "report",
+    "report_for_size", "route",
     "run_check", "training_bytes", "training_flops", "weights_bytes",
 ]

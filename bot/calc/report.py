@@ -200,4 +200,27 @@ def _published_report(preset: Preset, precision: str, tokens: float | None) -> R
     )
 
 
-__all__ = ["Report", "report", "PRECISIONS", "DEFAULT_CONTEXT"]
+def report_for_size(params: int | float, *, precision: str = "fp16", tokens: float | None = None,
+                    name: str | None = None) -> Report:
+    """A report for a bare size ("a 7B model"): memory and FLOPs need only N, not the architecture.
+
+    There are no components and no KV cache (that needs layers and heads), and N is taken as both
+    total and active, i.e. a dense model.
+    """
+    n = int(check_number("params", params, minimum=1.0, maximum=1e16))
+    precision = precision_name(precision)
+    if tokens is not None:
+        tokens = check_number("tokens", tokens)
+    from bot.calc.fmt import short
+
+    label = name or f"{short(n)} model"
+    return Report(
+        kind="size", name=label, title=f"A {label} (dense, {n:,} parameters)", family="unspecified",
+        params_total=n, params_active=n, components={}, memory_bytes=memory_table(n), precision=precision,
+        training_bytes=training_bytes(n), flops=_flops(n, n, tokens),
+        notes=["Only the parameter count was given, so it is treated as a dense model; the KV cache needs the "
+               "architecture (layers, KV heads, head size) and is not computed."],
+    )
+
+
+__all__ = ["Report", "report", "report_for_size", "PRECISIONS", "DEFAULT_CONTEXT"]
