@@ -15,8 +15,9 @@ from bot.retriever import Hit, Retriever, normalize_query
 Kind = Literal["answer", "calculation", "no_answer"]
 
 #: Below this cosine similarity the best passage is not trusted to answer the question.
-#: Chosen from data/eval/foundation.yaml (tests/test_answer.py checks the split on it).
-NO_ANSWER_THRESHOLD = 0.40
+#: Chosen from data/eval/foundation.yaml: in-scope best scores ran 0.59-0.81, out-of-scope
+#: 0.03-0.43 (the near miss "parameters of a SQL stored procedure"); tests/test_answer.py checks it.
+NO_ANSWER_THRESHOLD = 0.50
 
 NO_ANSWER_TEXT = (
     "I can't answer that from my knowledge base. I explain the *parameters* of large language "
