@@ -1,0 +1,141 @@
+"""The ``explain`` command: parse arguments, call the library, print. No logic lives here.
+
+    explain "what is a bias"         one answer, rendered (plain text when piped)
+    explain --json "QUESTION"        one JSON object
+    explain --batch FILE             JSON Lines, one answer per input line (- for stdin)
+    explain calc --preset llama-2-7b parameter calculator
+
+Exit codes: 0 answered, 1 the knowledge base has no answer, 2 usage or input error,
+3 the model or the cache cannot be used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from bot.errors import InputError, KnowledgeBaseError, ParamsbotError
+
+EXIT_OK, EXIT_NO_ANSWER, EXIT_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
+
+
+class _AskByDefault(TyperGroup):
+    """`explain "question"` means `explain ask "question"`, as `llm "prompt"` does for prompts."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["ask", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_AskByDefault,
+    help=(
+        "Explain LLM parameters from a local knowledge base.\n\n"
+        'explain "what is a bias" answers one question (same as explain ask ...); '
+        "explain calc counts parameters, memory and compute. Run any command with --help."
+    ),
+    add_completion=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    typer.echo(f"explain: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _exit_code(error: ParamsbotError) -> int:
+    return EXIT_INPUT if isinstance(error, (InputError, KnowledgeBaseError)) else EXIT_ENVIRONMENT
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="Your question, in quotes.", show_default=False)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object (JSON Lines with --batch).")] = False,
+    batch: Annotated[Optional[str], typer.Option("--batch", metavar="FILE", help="Answer each line of FILE (- for stdin) as JSON Lines, in one process.")] = None,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many sources to show.")] = 3,
+    kb: Annotated[Optional[Path], typer.Option("--kb", help="A folder of Markdown to answer from instead of the built-in knowledge base.", show_default=False)] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="PARAMSBOT_CACHE_DIR", help="Where indexes are kept.", show_default=False)] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index even if it is current.")] = False,
+) -> None:
+    """Answer a question about LLM parameters from the knowledge base."""
+    if question is not None and batch is not None:
+        raise _fail("give either a QUESTION or --batch FILE, not both")
+    if question is None and batch is None and not rebuild:
+        raise _fail('give a question, for example: explain "what is a bias"')
+    try:
+        retriever = _open_retriever(kb, cache_dir, rebuild)
+        if batch is not None:
+            raise typer.Exit(_run_batch(batch, retriever, k))
+        if question is None:  # --rebuild alone
+            typer.echo(f"explain: index rebuilt ({len(retriever.passages)} passages)", err=True)
+            raise typer.Exit(EXIT_OK)
+        from bot.answer import answer_question
+
+        result = answer_question(question, retriever, k=k)
+    except ParamsbotError as error:
+        raise _fail(str(error), _exit_code(error)) from None
+    if json_output:
+        typer.echo(result.dumps())
+    else:
+        from bot.render import print_answer
+
+        print_answer(result, str(retriever.kb_root))
+    raise typer.Exit(EXIT_NO_ANSWER if result.kind == "no_answer" else EXIT_OK)
+
+
+def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool):  # type: ignore[no-untyped-def]
+    from bot.render import build_progress
+    from bot.retriever import Retriever
+
+    with build_progress() as progress:
+        retriever = Retriever.from_kb(kb, cache_dir=cache_dir, rebuild=rebuild, progress=progress)
+    for problem in retriever.problems if retriever.rebuilt else ():
+        typer.echo(f"explain: skipped {problem}", err=True)
+    unsaved = retriever.index_info.get("unsaved")
+    if unsaved:
+        typer.echo(f"explain: warning: {unsaved}; it will be rebuilt next time", err=True)
+    return retriever
+
+
+def _run_batch(source: str, retriever, k: int) -> int:  # type: ignore[no-untyped-def]
+    """One JSON object per non-blank line; a bad line gets an error object and the run goes on."""
+    import json
+
+    from bot.answer import answer_question
+
+    try:
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise InputError(f"cannot read {source}: {error.strerror or error}") from None
+    failures = 0
+    with stream:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+                if not line:
+                    continue
+                typer.echo(answer_question(line, retriever, k=k).dumps())
+            except (UnicodeDecodeError, InputError) as error:
+                failures += 1
+                reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+                typer.echo(json.dumps({"line": number, "kind": "error", "error": reason}))
+                typer.echo(f"explain: line {number}: {reason}", err=True)
+    return EXIT_INPUT if failures else EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Cleaning text that comes from outside (questions, KB files) before it reaches a terminal.
+
+Terminal escape sequences (ANSI colours, OSC titles and hyperlinks) and other control characters
+are removed, so no input can retitle, recolour or hide what paramsbot prints.
+"""
+
+from __future__ import annotations
+
+import re
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other ESC sequences, and C1 equivalents.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"          # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"     # DCS, SOS, PM, APC
+    r"|\x1b[@-Z\\-_]?"                   # two-byte ESC sequences and a lone ESC
+    r"|\x9b[0-?]*[ -/]*[@-~]"            # 8-bit CSI
+    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"    # 8-bit OSC
+)
+# C0 controls except tab and newline, DEL, C1 controls.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Remove escape sequences and control characters; keep tabs and newlines."""
+    text = text.replace("\r\n", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """Clean and fold to a single line (for questions and error messages)."""
+    return " ".join(clean(text).split())

@@ -1,0 +1,160 @@
+"""Front matter, heading-aware chunking and CommonMark fences."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bot.corpus import chunk_document, load_corpus, parse_document, read_documents, slugify
+from bot.errors import KnowledgeBaseError
+
+
+def words(text: str) -> int:
+    """A stand-in token counter for structure tests (the real tokenizer is tested below)."""
+    return len(text.split()) + 2
+
+
+def doc(body: str, front: str = "title: Biases\n", path: str = "biases.md"):
+    raw = f"---\n{front}---\n{textwrap.dedent(body)}"
+    return parse_document(path, raw.encode())
+
+
+def test_front_matter_fields_are_read():
+    d = doc("text\n", "title: Biases\nsummary: Shifts.\naliases: [bias, baises]\nrelated: [w.md]\nexamples: [examples/e.md]\n")
+    assert (d.title, d.summary, d.aliases, d.related, d.examples) == (
+        "Biases", "Shifts.", ("bias", "baises"), ("w.md",), ("examples/e.md",))
+    assert d.kind == "article"
+    assert len(d.sha256) == 64
+
+
+def test_file_under_examples_is_an_example_and_title_falls_back_to_h1():
+    d = parse_document("examples/x.md", b"# Forward pass\n\nSome numbers.\n")
+    assert d.kind == "example" and d.title == "Forward pass"
+
+
+def test_headings_give_paths_and_stable_ids():
+    d = doc("""
+        Intro text.
+
+        ## Why a bias matters
+
+        Because lines need not pass through the origin.
+
+        ### In one neuron
+
+        One bias per neuron.
+
+        ## Why a bias matters
+
+        Duplicate heading text.
+        """)
+    passages = chunk_document(d, words)
+    assert [p.heading for p in passages] == [
+        "Biases", "Biases > Why a bias matters", "Biases > Why a bias matters > In one neuron",
+        "Biases > Why a bias matters"]
+    assert [p.id for p in passages] == [
+        "biases.md#intro", "biases.md#why-a-bias-matters", "biases.md#in-one-neuron",
+        "biases.md#why-a-bias-matters-1"]
+    assert passages[1].embed_text.startswith("Biases > Why a bias matters\n\nBecause")
+    # Chunking the same text twice gives the same ids.
+    assert [p.id for p in chunk_document(d, words)] == [p.id for p in passages]
+
+
+@pytest.mark.parametrize("fence_open, inner, fence_close", [
+    ("```", "```text  (an info string: not a closing fence)", "```"),
+    ("~~~", "```", "~~~"),
+    ("````python", "```", "`````"),
+    ("   ```", "  ~~~", "```"),
+    ("~~~~", "~~~", "~~~~~~"),
+])
+def test_hash_lines_inside_fences_are_not_headings(fence_open, inner, fence_close):
+    d = doc(f"""
+        ## Code
+
+        {fence_open}
+        # comment, not a heading
+        ## neither is this
+        {inner}
+        # still inside: that line did not close the fence
+        {fence_close}
+
+        ## After
+        done
+        """)
+    headings = [p.heading for p in chunk_document(d, words)]
+    assert headings == ["Biases > Code", "Biases > After"]
+
+
+def test_unclosed_fence_runs_to_end_of_document():
+    d = doc("""
+        ## Code
+        ```
+        # not a heading
+        ## nor this
+        """)
+    passages = chunk_document(d, words)
+    assert [p.heading for p in passages] == ["Biases > Code"]
+    assert "## nor this" in passages[0].text
+
+
+def test_four_space_indented_hash_is_not_a_heading_but_setext_is():
+    d = doc("""
+        Intro
+
+            # indented code
+
+        Setext heading
+        --------------
+        body
+        """)
+    assert [p.heading for p in chunk_document(d, words)] == ["Biases", "Biases > Setext heading"]
+
+
+def test_leading_h1_equal_to_title_is_not_repeated():
+    d = doc("# Biases\n\n## What is a bias?\n\nA number.\n")
+    assert [p.heading for p in chunk_document(d, words)] == ["Biases > What is a bias?"]
+
+
+def test_long_sections_are_split_under_the_model_limit(encoder):
+    paragraph = "A bias is a learned number that shifts the output of a neuron. " * 12
+    d = doc("## Long\n\n" + "\n\n".join([paragraph] * 6) + "\n\n" + "word " * 600 + "\n")
+    passages = chunk_document(d, encoder.count_tokens, max_tokens=256)
+    assert len(passages) > 3
+    assert all(encoder.count_tokens(p.embed_text) <= 256 for p in passages)
+    assert passages[0].id == "biases.md#long" and passages[1].id == "biases.md#long-part-2"
+    assert all(p.heading == "Biases > Long" for p in passages)
+    # Nothing is lost: every word of the section is in some part.
+    assert sum(p.text.count("word") for p in passages) == 600
+
+
+def test_slugify_matches_github_style():
+    assert slugify("Why does a neuron need a bias?") == "why-does-a-neuron-need-a-bias"
+    assert slugify("w(i, j) notation") == "wi-j-notation"
+    assert slugify("Q/K/V & O") == "qkv--o"
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path):
+    (tmp_path / "good.md").write_text("---\ntitle: Good\n---\n## Fine\ntext\n")
+    (tmp_path / "broken.md").write_text("---\ntitle: [unclosed\n---\ntext\n")
+    (tmp_path / "list.md").write_text("---\n- a\n- b\n---\ntext\n")
+    (tmp_path / "binary.md").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "tagged.md").write_text("---\ntitle: !!python/object/apply:os.system [echo]\n---\nx\n")
+    docs, problems = read_documents(tmp_path)
+    assert [d.path for d in docs] == ["good.md"]
+    reasons = {p.path: p.reason for p in problems}
+    assert set(reasons) == {"broken.md", "list.md", "binary.md", "latin1.md", "tagged.md"}
+    assert "YAML" in reasons["broken.md"] and "UTF-8" in reasons["latin1.md"]
+
+
+def test_escape_sequences_in_kb_text_are_removed():
+    d = doc("## Colour\n\nred \x1b[31mtext\x1b[0m and a \x1b]0;title\x07 title\n")
+    assert "\x1b" not in chunk_document(d, words)[0].text
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(KnowledgeBaseError, match="no Markdown"):
+        load_corpus(tmp_path, words)
+    with pytest.raises(KnowledgeBaseError, match="not found"):
+        load_corpus(tmp_path / "missing", words)
