@@ -24,7 +24,7 @@ from bot.calc.count import (Component, DenseCount, DenseLayer, TransformerCount,
                             count_transformer)
 from bot.calc.hfconfig import SUPPORTED_MODEL_TYPES, ConfigReading, from_hf_config
 from bot.calc.parse import parse_count, parse_layers
-from bot.calc.presets import Preset, Source, get_preset, load_presets, preset_names
+from bot.calc.preset_store import Preset, Source, get_preset, load_presets, preset_names
 from bot.calc.report import DEFAULT_CONTEXT, Report, report, report_for_size
 from bot.calc.resources import (BITS_PER_PARAM, PRECISIONS, KVCache, compute_optimal_tokens,
                                 inference_flops_per_token, kv_cache, memory_table, precision_name,

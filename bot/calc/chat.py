@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.calc import fmt
 from bot.calc.count import count_dense
-from bot.calc.presets import Preset, alias_table, get_preset, normalise_name
+from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_name
 from bot.calc.report import Report, report, report_for_size
 from bot.calc.resources import BITS_PER_PARAM, PRECISIONS, TRAINING_BYTES_PER_PARAM
 from bot.calc.spec import DenseSpec

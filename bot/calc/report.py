@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence, Union
 
 from bot.calc.count import DenseCount, TransformerCount, count_dense, count_transformer
 from bot.calc.hfconfig import ConfigReading, from_hf_config
-from bot.calc.presets import Preset, get_preset
+from bot.calc.preset_store import Preset, get_preset
 from bot.calc.resources import (PRECISIONS, TOKENS_PER_PARAM_OPTIMAL, TRAINING_BYTES_PER_PARAM,
                                 compute_optimal_tokens, inference_flops_per_token, kv_cache, memory_table,
                                 precision_name, training_bytes, training_flops)
