@@ -1,0 +1,18 @@
+"""paramsbot's Textual app: chat, reader, calculator and topic browser.
+
+``bot.tui`` itself imports nothing heavy; ``run()`` imports Textual and the app only when the app
+is opened, so ``import bot`` and ``explain --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def run(kb: Path | None = None, cache_dir: Path | None = None) -> int:
+    """Open the app on a terminal; the exit code for the CLI."""
+    from bot.tui.app import ParamsbotApp  # Textual loads here, and only here
+
+    app = ParamsbotApp(kb_root=kb, cache_dir=cache_dir)
+    app.run()
+    return app.return_code or 0
