@@ -301,6 +301,10 @@ async def test_calculation_answer_opens_in_the_calculator(app: ParamsbotApp, mon
         answer = await ask(pilot, app, "how much memory does llama 2 13b need in int8")
         assert answer.kind == "calculation"
         assert "Open in calculator" in screen_text(app)
+        await pilot.click("#open-calculator")  # the mouse works too
+        await wait_until(pilot, lambda: app._main.query_one(TabbedContent).active == "calculator")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app._main.query_one(TabbedContent).active == "chat")
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: isinstance(app.screen, LinkPicker))
         await pilot.press("enter")  # "Calculator: Open in calculator" comes first

@@ -245,7 +245,9 @@ class ParamsbotApp(App[None]):
     @on(msg.Answered)
     async def _answered(self, event: msg.Answered) -> None:
         self.conversation.record(event.question, event.query, event.answer, self.documents)
-        await self._chat_log.exchange(event.exchange_id).show_answer(event.answer, event.links)
+        view = self._chat_log.exchange(event.exchange_id)
+        await view.show_answer(event.answer, event.links)
+        self._chat_log.reveal(view)
         self._answer_done()
 
     @on(msg.AnswerFailed)

@@ -31,9 +31,9 @@ class AnswerView(Vertical):
 
     def compose(self) -> ComposeResult:
         base = self.answer.sources[0].path if self.answer.sources else ""
-        yield KBMarkdown(self.answer.answer, base_path=base, classes="answer-text")
-        if self.answer.kind == "calculation" and self.answer.calculation:
+        if self.answer.kind == "calculation" and self.answer.calculation:  # first, so it is in view
             yield Button("Open in calculator", id="open-calculator", compact=True)
+        yield KBMarkdown(self.answer.answer, base_path=base, classes="answer-text")
         if self.links:
             yield KBMarkdown(links_markdown(self.links), classes="answer-links")
 

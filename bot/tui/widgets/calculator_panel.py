@@ -58,9 +58,10 @@ class CalculatorPanel(VerticalScroll):
         yield Static(id="calc-headline")
         yield Label("Where the parameters are", classes="calc-section")
         yield BarChart(id="calc-bars")
-        yield Static(id="calc-working")
         yield Label("Memory", classes="calc-section")
         yield MemoryTable(id="calc-memory")
+        yield Label("Working", classes="calc-section", id="calc-working-label")
+        yield Static(id="calc-working")
         yield Static(id="calc-notes")
 
     # --- data in -------------------------------------------------------------------------------
@@ -109,6 +110,7 @@ class CalculatorPanel(VerticalScroll):
         working = self.query_one("#calc-working", Static)
         working.update(Text("\n".join(f"{b.label}: {b.note}" for b in result.bars if b.note)))
         working.display = any(b.note for b in result.bars)
+        self.query_one("#calc-working-label").display = working.display
         self.query_one("#calc-memory", MemoryTable).show(result.memory, result.kv_note)
         notes = self.query_one("#calc-notes", Static)
         notes.update(Text("\n".join(result.notes)))

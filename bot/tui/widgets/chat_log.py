@@ -21,8 +21,12 @@ class ChatLog(VerticalScroll):
         await self.query(Suggestions).remove()
         view = ExchangeView(question, id=f"exchange-{exchange_id}", classes="exchange")
         await self.mount(view)
-        self.anchor()  # keep the newest exchange in view until the reader scrolls away
+        self.scroll_end(animate=False)
         return view
+
+    def reveal(self, view: ExchangeView) -> None:
+        """Show a new answer from its question down (the reader starts at the top of it)."""
+        self.call_after_refresh(self.scroll_to_widget, view, top=True, animate=False)
 
     def exchange(self, exchange_id: int) -> ExchangeView:
         return self.query_one(f"#exchange-{exchange_id}", ExchangeView)
