@@ -23,6 +23,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+# DeepSeek with n_shared_experts = 0 builds an empty shared MLP; torch warns, the count is still right.
+pytestmark = pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+
 PRESETS: dict[str, Any] = json.loads((data_dir() / "presets.json").read_text(encoding="utf-8"))
 BUILDABLE = [name for name, p in PRESETS.items() if "config" in p]
 
@@ -146,7 +149,7 @@ FAMILY_STRATEGIES = {
     "gpt2": gpt2_configs(), "bert": bert_configs(), "llama": llama_configs(), "mistral": mistral_configs(),
     "qwen2": qwen2_configs(), "mixtral": mixtral_configs(), "deepseek_v3": deepseek_v3_configs(),
 }
-_SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
+_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

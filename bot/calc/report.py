@@ -90,7 +90,9 @@ def _flops(total: int, active: int | None, tokens: float | None, *, dense_net: b
         "inference_rule": "2 × N per token (N = active parameters)" if not dense_net
         else "2 × N per forward pass of one example",
         "compute_optimal_tokens": compute_optimal_tokens(total),
-        "compute_optimal_rule": f"{TOKENS_PER_PARAM_OPTIMAL} tokens per parameter (Hoffmann et al. 2022)",
+        "compute_optimal_rule": f"{TOKENS_PER_PARAM_OPTIMAL} tokens per parameter (Hoffmann et al. 2022)"
+        + ("; fitted on dense models, applied here to the total, so only a rough guide for a mixture of experts"
+           if active is not None and active != total else ""),
         "training_tokens": tokens,
         "training": training_flops(n, tokens) if tokens is not None else None,
         "training_rule": "6 × N × D (Kaplan et al. 2020; N = active parameters, D = training tokens)",
