@@ -12,6 +12,7 @@ Input the calculator rejects (a layer of width 0, an absurd size) also yields ``
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from bot.calc.count import count_dense
 from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_name
 from bot.calc.report import Report, report, report_for_size
 from bot.calc.resources import BITS_PER_PARAM, PRECISIONS, TRAINING_BYTES_PER_PARAM
-from bot.calc.spec import DenseSpec
+from bot.calc.spec import DenseSpec, check_int
 from bot.errors import InputError
 from bot.paths import kb_dir
 
@@ -114,6 +115,11 @@ _SCALE = {"": 1, "k": 10**3, "thousand": 10**3, "m": 10**6, "million": 10**6, "b
 _NUMBER = r"(\d+(?:\.\d+)?(?:e\d+)?)"
 
 
+def _whole(value: float, name: str) -> int:
+    """A parsed number as an int; a non-finite or absurd one is refused like any other bad input."""
+    return check_int(name, value if math.isfinite(value) else None, maximum=10**18)
+
+
 def _num(word: str) -> int:
     return int(word) if word.isdigit() else _WORD_NUMBERS[word]
 
@@ -135,15 +141,14 @@ def _context(text: str) -> int | None:
     for pattern in patterns:
         m = re.search(pattern, text)
         if m:
-            value = float(m.group(1)) * (1024 if m.group(2) else 1)
-            return int(value)
+            return _whole(float(m.group(1)) * (1024 if m.group(2) else 1), "context")
     return None
 
 
 def _batch(text: str) -> int | None:
     m = re.search(r"batch(?:\s+size)?(?:\s+of)?\s*(?:=\s*)?(\d+)", text) or \
         re.search(r"(\d+)\s+(?:sequences|concurrent users|users|requests|prompts)\b", text)
-    return int(m.group(1)) if m else None
+    return check_int("batch", int(m.group(1)), maximum=10**7) if m else None
 
 
 def _capacity(text: str) -> tuple[int, str] | None:
@@ -153,7 +158,7 @@ def _capacity(text: str) -> tuple[int, str] | None:
         return None
     scale = {"gb": 10**9, "g": 10**9, "gig": 10**9, "gigs": 10**9, "gib": 2**30, "tb": 10**12, "tib": 2**40}
     unit = {"gib": "GiB", "tb": "TB", "tib": "TiB"}.get(m.group(2), "GB")
-    return int(float(m.group(1)) * scale[m.group(2)]), f"{m.group(1)} {unit}"
+    return _whole(float(m.group(1)) * scale[m.group(2)], "memory size"), f"{m.group(1)} {unit}"
 
 
 def _precision(text: str) -> str | None:
@@ -516,7 +521,8 @@ def _answer(text: str) -> CalcAnswer | None:
     if preset is None and size is None:
         return None
     context = _context(text) if intent == "kv_cache" else None
-    batch = _batch(text) or 1
+    batch = _batch(text)
+    batch = 1 if batch is None else batch
     if intent == "kv_cache":
         if preset is None or preset.published_only:
             return None              # the KV cache needs the architecture
