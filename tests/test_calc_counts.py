@@ -166,6 +166,8 @@ def test_kv_cache_mha_gqa_mla_and_sliding_window():
     mistral = calc.report("mistral-7b", context=32768).kv_cache
     assert mistral["cached_tokens"] == 4096 and "sliding window" in mistral["formula"]
     assert calc.report("gpt2").kv_cache["context"] == 1024  # default: the model's maximum when below 4096
+    bert = calc.report("bert-base")
+    assert bert.kv_cache is None and any("no KV cache" in note for note in bert.notes)
 
 
 def test_flops_and_compute_optimal_tokens():

@@ -171,7 +171,10 @@ def _transformer_report(count: TransformerCount, precision: str, context: int | 
     spec = count.spec
     if context is None:
         context = min(spec.max_positions or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
-    cache = kv_cache(spec, context, batch, precision)
+    cache = kv_cache(spec, context, batch, precision)  # validates context and batch for every model
+    if not spec.lm_head:
+        notes = [*notes, "An encoder such as BERT reads its whole input at once and keeps no KV cache between "
+                         "steps, so none is reported."]
     total, active = count.total, count.active
     return Report(
         kind="transformer", name=name, title=title, family=spec.family,
@@ -180,7 +183,7 @@ def _transformer_report(count: TransformerCount, precision: str, context: int | 
         components={c.name: c.count for c in count.components},
         breakdown=[c.to_dict() for c in count.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
-        kv_cache=cache.to_dict(), flops=_flops(total, active, tokens),
+        kv_cache=cache.to_dict() if spec.lm_head else None, flops=_flops(total, active, tokens),
         source=source, published=published, spec=spec.to_dict(),
         unknown_fields=list(reading.unknown_fields) if reading else [],
         ignored_fields=list(reading.ignored_fields) if reading else [],

@@ -15,9 +15,6 @@ from typing import Any, Literal
 
 from bot.errors import InputError
 
-Family = Literal["gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3"]
-FAMILIES: tuple[str, ...] = ("gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3")
-
 # Upper bounds that no real model comes near; anything above is a typo or a stress test.
 MAX_WIDTH = 10_000_000          # hidden / intermediate / vocabulary / one dense layer
 MAX_LAYERS = 100_000
