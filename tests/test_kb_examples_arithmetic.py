@@ -14,9 +14,10 @@ Each example listed in RECOMPUTE has a ``numbers:`` mapping in its front matter 
 2. **Every arithmetic line in the body.** In each ```text block, a line ``label: a = b ≈ c`` is split
    on ``=`` and ``≈``; every side that is pure arithmetic is evaluated, and neighbouring sides must
    agree: exactly for ``=``, within half a unit of the printed last decimal for ``≈``.
-3. **No unchecked numbers.** Every number in the body must be a mapping value, appear in an
-   arithmetic line that was verified in step 2, be a small integer (0-12) or a year. So a number
-   edited in the prose, or a typo in a table, makes the test fail.
+3. **No unchecked numbers.** Every number in the body, in prose or as an operand in an arithmetic
+   line, must be a mapping value or the printed result of a relation verified in step 2 (small
+   counts up to 12, years and powers of ten excepted). So an operand copied wrongly from an earlier
+   line, a number edited in the prose, or a typo in a table makes the test fail.
 
 Dense-network ``checks:`` entries (``layers: "784,128,64,10"``) are also recomputed here, so the
 counts are verified even without the calculator.
@@ -103,12 +104,17 @@ def _decimals(segment: str) -> int | None:
     return len(match.group(1) or "")
 
 
-def check_line(line: str) -> tuple[int, list[str]]:
-    """Verify one arithmetic line. Returns (relations checked, errors)."""
+def check_line(line: str) -> tuple[int, list[str], list[float]]:
+    """Verify one arithmetic line.
+
+    Returns (relations checked, errors, results): results are the printed plain numbers that a
+    checked relation confirmed, such as the 1.1 in ``0.5 * 1.0 + 0.25 * 2.0 + 0.1 = 1.1``. The
+    operands inside an expression are not results; they must be justified elsewhere.
+    """
     rest = line.split(":", 1)[1] if ":" in line else line
     parts = re.split(r"(=|≈)", rest)
     segments, relations = parts[0::2], parts[1::2]
-    checked, errors = 0, []
+    checked, errors, results = 0, [], []
     previous: tuple[float, str] | None = None
     approx = False
     for index, segment in enumerate(segments):
@@ -123,13 +129,16 @@ def check_line(line: str) -> tuple[int, list[str]]:
                 places = [p for p in (_decimals(segment), _decimals(prev_segment)) if p is not None]
                 tolerance = 0.5 * 10 ** -min(places) + 1e-12 if places else 1e-9
             else:
-                tolerance = 1e-9 * max(1.0, abs(value))
+                tolerance = 1e-12 * max(1.0, abs(value))
             if abs(prev_value - value) > tolerance:
                 errors.append(f"{line.strip()!r}: {prev_segment.strip()} = {prev_value!r} "
                               f"but {segment.strip()} = {value!r}")
+            else:
+                results += [v for v, s in ((prev_value, prev_segment), (value, segment))
+                            if _decimals(s) is not None]
             checked += 1
         previous, approx = (value, segment), False
-    return checked, errors
+    return checked, errors, results
 
 
 def numbers_in(text: str) -> list[float]:
@@ -159,7 +168,7 @@ def flatten(value) -> list[float]:
 
 
 def close(a: float, b: float, tolerance: float) -> bool:
-    return abs(a - b) <= tolerance + 1e-9 * max(1.0, abs(a), abs(b))
+    return abs(a - b) <= tolerance + 1e-12 * max(1.0, abs(a), abs(b))
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +193,9 @@ def recompute_forward_pass(n: dict) -> dict:
     c2 = n["u1"] * n["w21"] + n["u2"] * n["w22"]
     c0 = n["u1"] * n["b1"] + n["u2"] * n["b2"] + n["b3"]
     return {
+        # the parameter table, one row per neuron: incoming weights then bias
+        "neuron1": [n["w11"], n["w21"], n["b1"]], "neuron2": [n["w12"], n["w22"], n["b2"]],
+        "output_neuron": [n["u1"], n["u2"], n["b3"]],
         "z1": z1, "z2": z2, "h1": h1, "h2": h2,
         "y": n["u1"] * h1 + n["u2"] * h2 + n["b3"],
         "y_without_activation": n["u1"] * z1 + n["u2"] * z2 + n["b3"],
@@ -200,7 +212,7 @@ def _mse(a: float, b: float, xs: list, ys: list) -> float:
 def recompute_fitting_a_line(n: dict) -> dict:
     xs, ys, lr = n["xs"], n["ys"], n["learning_rate"]
     a, b = n["a_start"], n["b_start"]
-    out: dict = {}
+    out: dict = {"gradient_factor": 2 / len(xs)}
     for step in (1, 2, 3):
         predictions = [a * x + b for x in xs]
         errors = [p - y for p, y in zip(predictions, ys)]
@@ -208,6 +220,7 @@ def recompute_fitting_a_line(n: dict) -> dict:
         grad_b = 2 / len(xs) * sum(errors)
         out[f"step{step}_predictions"] = predictions
         out[f"step{step}_errors"] = errors
+        out[f"step{step}_squares"] = [e * e for e in errors]
         out[f"step{step}_loss"] = _mse(a, b, xs, ys)
         out[f"step{step}_grad_a"] = grad_a
         out[f"step{step}_grad_b"] = grad_b
@@ -286,6 +299,7 @@ def recompute_embedding(n: dict) -> dict:
     return {
         "vocab_size": vocab, "dims": dims, "parameters": vocab * dims,
         "looked_up": table[n["lookup"]],
+        "one_hot": [1 if token == n["lookup"] else 0 for token in table],
         "dot_cat_dog": dot(cat, dog), "dot_cat_car": dot(cat, car),
         "sq_norm_cat": dot(cat, cat), "sq_norm_dog": dot(dog, dog), "sq_norm_car": dot(car, car),
         "cos_cat_dog": cosine(cat, dog), "cos_cat_car": cosine(cat, car),
@@ -420,7 +434,7 @@ def test_every_arithmetic_line_is_right(name: str) -> None:
     relations, problems = 0, []
     for block in text_blocks(body):
         for line in block.splitlines():
-            checked, errors = check_line(line)
+            checked, errors, _ = check_line(line)
             relations += checked
             problems += errors
     assert not problems, f"{name}:\n" + "\n".join(problems)
@@ -429,32 +443,66 @@ def test_every_arithmetic_line_is_right(name: str) -> None:
         f"'label: expression = result' with plain numbers")
 
 
-def _verified_numbers(body: str) -> list[float]:
-    """Numbers that sit on arithmetic lines whose relations all checked out."""
-    verified = []
-    for block in text_blocks(body):
-        for line in block.splitlines():
-            checked, errors = check_line(line)
-            if checked and not errors:
-                verified += numbers_in(line.split(":", 1)[1] if ":" in line else line)
-    return verified
+def _verified_results(body: str) -> list[float]:
+    """Printed numbers that a checked arithmetic relation confirmed."""
+    return [value for block in text_blocks(body) for line in block.splitlines()
+            for value in check_line(line)[2]]
+
+
+# Small counts ("2 inputs", "step 3"), years in citations, and the powers of ten used to convert
+# units or to make percentages need no justification.
+def _needs_no_justification(value: float) -> bool:
+    return value.is_integer() and (0 <= value <= 12 or 1950 <= value <= 2030
+                                   or value in (100, 1000, 1e6, 1e9))
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_every_number_in_the_body_is_accounted_for(name: str) -> None:
+    """Every number, in prose or inside an arithmetic line (operands too), must be a value from
+    numbers: (checked against the recomputation) or a result confirmed by a checked line."""
     meta, body = read_example(name)
     prose = re.sub(r"\]\([^)]*\)", "]", body)  # link targets are file names, not numbers
-    known = flatten(meta["numbers"]) + _verified_numbers(body)
-    tolerance = 1e-9
-    unexplained = []
-    for value in numbers_in(prose):
-        if value.is_integer() and (0 <= value <= 12 or 1950 <= value <= 2030):
-            continue
-        if not any(close(value, k, tolerance) for k in known):
-            unexplained.append(value)
+    known = flatten(meta["numbers"]) + _verified_results(body)
+    unexplained = [value for value in numbers_in(prose)
+                   if not _needs_no_justification(value)
+                   and not any(close(value, k, 1e-9) for k in known)]
     assert not unexplained, (
-        f"{name}: numbers printed but neither in numbers: nor on a checked arithmetic line: "
+        f"{name}: numbers printed but neither in numbers: nor confirmed by an arithmetic line: "
         f"{sorted(set(unexplained))}")
+
+
+def _lists_in(value) -> list[list[float]]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _lists_in(v)]
+    if isinstance(value, list):
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return [[float(v) for v in value]]
+        return [x for v in value for x in _lists_in(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_every_printed_list_matches_a_mapping_list_in_order(name: str) -> None:
+    """A line such as 'Errors: -1, -3, -5, -7' or a vector such as [0.7, 0.4, 0.0] in the prose must
+    equal, number by number and in order, one of the lists in numbers: (which are checked against
+    the recomputation). This catches a value swapped for another value that happens to exist
+    elsewhere in the example."""
+    meta, body = read_example(name)
+    lists = _lists_in(meta["numbers"])
+    candidates = [line.split(":", 1)[1] for block in text_blocks(body)
+                  for line in block.splitlines() if ":" in line]
+    candidates += re.findall(r"(\[[-\d., ]+\])(?!\()", body)  # vectors written in the prose
+    problems = []
+    for text in candidates:
+        items = [s.strip() for s in text.strip().strip("[]").split(",")]
+        if "=" in text or len(items) < 2 or any(_decimals(s) is None for s in items):
+            continue
+        printed = [float(s) for s in items]
+        if not any(len(candidate) == len(printed)
+                   and all(close(a, b, 1e-12) for a, b in zip(candidate, printed))
+                   for candidate in lists):
+            problems.append(text.strip())
+    assert not problems, f"{name}: printed lists that match no list in numbers: {problems}"
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
@@ -497,13 +545,13 @@ def test_dense_checks_recomputed_without_calculator(label: str, check: dict) -> 
 
 
 def test_line_checker_catches_wrong_arithmetic() -> None:
-    assert check_line("z1: 0.5 * 1.0 + 0.25 * 2.0 + 0.1 = 1.1") == (1, [])
+    assert check_line("z1: 0.5 * 1.0 + 0.25 * 2.0 + 0.1 = 1.1") == (1, [], [1.1])
     assert check_line("z1: 0.5 * 1.0 + 0.25 * 2.0 + 0.1 = 1.2")[1]
-    assert check_line("p: sigmoid(0.5) ≈ 0.6225") == (1, [])
+    assert check_line("p: sigmoid(0.5) ≈ 0.6225") == (1, [], [0.6225])
     assert check_line("p: sigmoid(0.5) ≈ 0.6235")[1]
-    assert check_line("Layer 1: 784 * 128 = 100,352") == (1, [])
+    assert check_line("Layer 1: 784 * 128 = 100,352") == (1, [], [100352])
     assert check_line("Layer 1: 784 * 128 = 100,532")[1]
-    assert check_line("h2 = ReLU(-0.1) = max(0, -0.1) = 0") == (2, [])
+    assert check_line("h2 = ReLU(-0.1) = max(0, -0.1) = 0") == (2, [], [0])
 
 
 def test_number_finder_reads_prose_like_a_person() -> None:
