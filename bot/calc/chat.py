@@ -489,6 +489,12 @@ def route(question: str) -> CalcAnswer | None:
                                                                               text) \
             and not re.search(r"\bfit\b|\brun\b", text):
         return None
+    # Yes/no questions ("does DeepSeek-V3 prove size doesn't matter?", "is 175B a file size?") are
+    # conceptual unless they ask whether something fits or ask for a count.
+    asks = re.sub(r"\bparam(?:eter)? counts?\b", "", text)  # "parameter count" is a noun, not "count!"
+    if re.search(r"^\s*(?:did|does|do|is|are|was|were|has|have|will|would)\b", text) and not re.search(
+            _CALC_VERBS + r"|\bhow (?:many|much)\b|\bfits?\b|\benough\b|\brun\b", asks):
+        return None
     try:
         answer = _answer(text)
     except InputError:
