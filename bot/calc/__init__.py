@@ -19,6 +19,7 @@ and nothing else. Counts match Hugging Face transformers exactly (see tests/test
 
 from __future__ import annotations
 
+from bot.calc.chat import CalcAnswer, route
 from bot.calc.checks import QUANTITIES, CheckResult, evaluate_check, run_check
 from bot.calc.count import (Component, DenseCount, DenseLayer, TransformerCount, count_dense,
                             count_transformer)
@@ -58,28 +59,12 @@ def presets() -> list[str]:
     return preset_names()
 
 
-def route(question: str) -> "CalcAnswer | None":
-    """A calculation question in plain English → ``CalcAnswer``; anything conceptual → ``None``."""
-    from bot.calc.chat import route as _route
-
-    return _route(question)
-
-
-def __getattr__(name: str):  # CalcAnswer lives with the chat router; import it lazily
-    if name == "CalcAnswer":
-        from bot.calc.chat import CalcAnswer
-
-        return CalcAnswer
-    raise AttributeError(name)
-
-
 __all__ = [
     "BITS_PER_PARAM", "DEFAULT_CONTEXT", "PRECISIONS", "QUANTITIES", "SUPPORTED_MODEL_TYPES",
-    "CheckResult", "Component", "ConfigReading", "DenseCount", "DenseLayer", "DenseSpec", "KVCache", "Preset",
-    "PublishedModel", "Report", "Source", "TransformerCount", "TransformerSpec",
+    "CalcAnswer", "CheckResult", "Component", "ConfigReading", "DenseCount", "DenseLayer", "DenseSpec",
+    "KVCache", "Preset", "PublishedModel", "Report", "Source", "TransformerCount", "TransformerSpec",
     "compute_optimal_tokens", "count", "count_dense", "count_transformer", "dense", "evaluate_check",
     "from_hf_config", "get_preset", "inference_flops_per_token", "kv_cache", "linear_model", "load_presets",
     "memory_table", "parse_count", "parse_layers", "precision_name", "preset", "presets", "report",
-    "report_for_size", "route",
-    "run_check", "training_bytes", "training_flops", "weights_bytes",
+    "report_for_size", "route", "run_check", "training_bytes", "training_flops", "weights_bytes",
 ]

@@ -12,6 +12,7 @@ Input the calculator rejects (a layer of width 0, an absurd size) also yields ``
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +22,9 @@ from bot.calc.count import count_dense
 from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_name
 from bot.calc.report import Report, report, report_for_size
 from bot.calc.resources import BITS_PER_PARAM, PRECISIONS, TRAINING_BYTES_PER_PARAM
-from bot.calc.spec import DenseSpec
+from bot.calc.spec import DenseSpec, check_int
 from bot.errors import InputError
+from bot.paths import kb_dir
 
 # Worked examples in kb/examples/ (names fixed by KB_SPEC.md), linked from answers.
 EX_FORWARD_221 = "examples/forward-pass-2-2-1.md"
@@ -35,8 +37,24 @@ EX_MOE = "examples/moe-total-vs-active.md"
 EX_TRAIN = "examples/llama2-7b-training-compute.md"
 EX_KV = "examples/kv-cache-llama-2-7b.md"
 EX_CHINCHILLA = "examples/chinchilla-compute-optimal.md"
+# Extra examples the KB writers added beyond the fixed list.
+EX_DENSE_342 = "examples/dense-3-4-2.md"
+EX_LLAMA7B = "examples/llama-2-7b-parameter-count.md"
+EX_SPEED = "examples/inference-speed-bandwidth.md"
 KNOWN_EXAMPLES = (EX_FORWARD_221, EX_LINE, EX_DENSE, EX_GPT2, EX_GPT3, EX_MEMORY, EX_MOE, EX_TRAIN, EX_KV,
-                  EX_CHINCHILLA)
+                  EX_CHINCHILLA, EX_DENSE_342, EX_LLAMA7B, EX_SPEED)
+
+
+def _links(paths: list[str]) -> list[str]:
+    """The examples that exist in the knowledge base, so an answer never links a missing file.
+
+    A checkout without any worked examples yet (the KB is written in parallel) keeps them all.
+    """
+    folder = kb_dir() / "examples"
+    present = {p.name for p in folder.glob("*.md")} if folder.is_dir() else set()
+    if not present:
+        return list(paths)
+    return [p for p in paths if p.split("/", 1)[1] in present]
 
 
 @dataclass
@@ -59,7 +77,7 @@ _BLOCKERS = [
     r"\bwhy\b",
     r"\bmean(?:s|ing|t)?\b",
     r"\bstands? for\b",
-    r"\bdifference\b|\bdiffer\b",
+    r"\bdifference\b|\bdiffer\b|\bcompar\w*\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:a|an)\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:parameters?|weights?|biases?|tokens?|flops?|quantization|the kv cache)\s*\??$",
     r"^\s*(?:who|when|where)\b",
@@ -97,6 +115,11 @@ _SCALE = {"": 1, "k": 10**3, "thousand": 10**3, "m": 10**6, "million": 10**6, "b
 _NUMBER = r"(\d+(?:\.\d+)?(?:e\d+)?)"
 
 
+def _whole(value: float, name: str) -> int:
+    """A parsed number as an int; a non-finite or absurd one is refused like any other bad input."""
+    return check_int(name, value if math.isfinite(value) else None, maximum=10**18)
+
+
 def _num(word: str) -> int:
     return int(word) if word.isdigit() else _WORD_NUMBERS[word]
 
@@ -118,24 +141,24 @@ def _context(text: str) -> int | None:
     for pattern in patterns:
         m = re.search(pattern, text)
         if m:
-            value = float(m.group(1)) * (1024 if m.group(2) else 1)
-            return int(value)
+            return _whole(float(m.group(1)) * (1024 if m.group(2) else 1), "context")
     return None
 
 
 def _batch(text: str) -> int | None:
     m = re.search(r"batch(?:\s+size)?(?:\s+of)?\s*(?:=\s*)?(\d+)", text) or \
         re.search(r"(\d+)\s+(?:sequences|concurrent users|users|requests|prompts)\b", text)
-    return int(m.group(1)) if m else None
+    return check_int("batch", int(m.group(1)), maximum=10**7) if m else None
 
 
-def _capacity(text: str) -> int | None:
-    """GPU or RAM size in bytes: "24 GB" (10⁹), "24 GiB" (2³⁰), "80G", "1 TB"."""
+def _capacity(text: str) -> tuple[int, str] | None:
+    """GPU or RAM size in bytes and as the user wrote it: "24 GB" (10⁹), "24 GiB" (2³⁰), "80G", "1 TB"."""
     m = re.search(r"(\d+(?:\.\d+)?)\s*(gb|gib|g|gig|gigs|tb|tib)\b", text)
     if not m:
         return None
     scale = {"gb": 10**9, "g": 10**9, "gig": 10**9, "gigs": 10**9, "gib": 2**30, "tb": 10**12, "tib": 2**40}
-    return int(float(m.group(1)) * scale[m.group(2)])
+    unit = {"gib": "GiB", "tb": "TB", "tib": "TiB"}.get(m.group(2), "GB")
+    return _whole(float(m.group(1)) * scale[m.group(2)], "memory size"), f"{m.group(1)} {unit}"
 
 
 def _precision(text: str) -> str | None:
@@ -244,9 +267,8 @@ def _dense_answer(r: Report, widths: tuple[int, ...], bias: bool) -> CalcAnswer:
     if bias:
         other = count.weights
         lines += ["", f"Without biases it would have {fmt.commas(other)} parameters."]
-    examples = [EX_FORWARD_221, EX_DENSE] if widths == (2, 2, 1) else [EX_DENSE]
-    if widths == (1, 1):
-        examples = [EX_LINE, EX_DENSE]
+    examples = {(2, 2, 1): [EX_FORWARD_221, EX_DENSE], (1, 1): [EX_LINE, EX_DENSE],
+                (3, 4, 2): [EX_DENSE_342, EX_DENSE]}.get(widths, [EX_DENSE, EX_DENSE_342])
     title = f"Parameters in a {shape} network"
     return CalcAnswer(title, "\n".join(lines), _calc(r, "params"), examples)
 
@@ -294,8 +316,10 @@ def _params_answer(r: Report, preset: Preset | None) -> CalcAnswer:
     examples = [EX_GPT2]
     if r.family == "gpt3":
         examples = [EX_GPT3, EX_GPT2]
-    if r.is_moe:
+    elif r.is_moe:
         examples = [EX_MOE, EX_GPT2]
+    elif r.family in ("llama", "mistral", "qwen2"):
+        examples = [EX_LLAMA7B, EX_GPT2]
     return CalcAnswer(f"Parameters in {r.title}", md, _calc(r, "params"), examples)
 
 
@@ -319,7 +343,7 @@ def _memory_answer(r: Report, precision: str | None) -> CalcAnswer:
     lines += _precision_table(r, p)
     lines += ["",
               "Running it takes more than the weights: the KV cache grows with context length and batch, and the "
-              "runtime adds some overhead. Real int4 formats also store scales (a few percent more).",
+              "runtime adds some overhead. Real int4 formats also store scales (a few percent more).", "",
               f"Training with mixed precision and Adam needs about {TRAINING_BYTES_PER_PARAM} bytes per parameter "
               f"(Rajbhandari et al. 2019): {fmt.gb(r.training_bytes)}, before activations."]
     if r.kind == "size":
@@ -328,10 +352,9 @@ def _memory_answer(r: Report, precision: str | None) -> CalcAnswer:
     return CalcAnswer(title, "\n".join(lines) + _source_line(r), _calc(r, "memory"), [EX_MEMORY])
 
 
-def _fit_answer(r: Report, capacity: int, precision: str | None) -> CalcAnswer:
+def _fit_answer(r: Report, capacity: int, cap: str, precision: str | None) -> CalcAnswer:
     fits = {p: r.memory_bytes[p] <= capacity for p in PRECISIONS}
     name = r.title if r.kind != "size" else f"A {fmt.short(r.params_total)} model"
-    cap = fmt.gb(capacity)
     if precision:
         ok = fits[precision]
         verdict = (f"**{'Yes' if ok else 'No'}: in {precision}, {name}'s weights take "
@@ -343,14 +366,18 @@ def _fit_answer(r: Report, capacity: int, precision: str | None) -> CalcAnswer:
         verdict = (f"**Only quantised: in fp16 {name} needs {fmt.gb(r.memory_bytes['fp16'])}, more than {cap}; "
                    f"in {best} the weights take {fmt.gb(r.memory_bytes[best])}, which fits.**")
     else:
-        verdict = (f"**No: {name} does not fit in {cap}, even at int4 ({fmt.gb(r.memory_bytes['int4'])} for the "
-                   f"weights alone).**")
+        verdict = (f"**No: {name} does not fit in {cap}, even at int4: the weights alone take "
+                   f"{fmt.gb(r.memory_bytes['int4'])}.**")
     lines = [verdict, "", "Weights = parameters × bytes per parameter, compared with the memory you have:", ""]
     lines += _precision_table(r, precision, capacity)
     lines += ["", "Leave room beyond the weights: the KV cache (it grows with context and batch), activations and "
               "the runtime's own overhead, typically a GB or more. A model that only just fits will not run "
               "comfortably."]
-    title = f"Does {name} fit in {cap.split(' (')[0]}?"
+    if cap.endswith(" GB"):
+        gib = cap[:-3] + " GiB"
+        lines += ["", f"{cap} is read as {fmt.commas(capacity)} bytes (10⁹ per GB). A GPU sold as {cap} usually "
+                  f"holds {gib} = {fmt.commas(capacity * 2**30 // 10**9)} bytes, about 7% more."]
+    title = f"Does {name} fit in {cap}?"
     return CalcAnswer(title, "\n".join(lines) + _source_line(r),
                       _calc(r, "fit", capacity_bytes=capacity, fits=fits), [EX_MEMORY])
 
@@ -409,7 +436,7 @@ def _inference_flops_answer(r: Report) -> CalcAnswer:
              "Attention over a long context adds a little more, and in practice speed is often limited by "
              "reading the weights from memory rather than by arithmetic."]
     return CalcAnswer(f"Inference compute for {name}", "\n".join(lines) + _source_line(r),
-                      _calc(r, "inference_flops"), [EX_TRAIN])
+                      _calc(r, "inference_flops"), [EX_SPEED, EX_TRAIN])
 
 
 def _optimal_tokens_answer(r: Report) -> CalcAnswer:
@@ -462,10 +489,19 @@ def route(question: str) -> CalcAnswer | None:
                                                                               text) \
             and not re.search(r"\bfit\b|\brun\b", text):
         return None
+    # Yes/no questions ("does DeepSeek-V3 prove size doesn't matter?", "is 175B a file size?") are
+    # conceptual unless they ask whether something fits or ask for a count.
+    asks = re.sub(r"\bparam(?:eter)? counts?\b", "", text)  # "parameter count" is a noun, not "count!"
+    if re.search(r"^\s*(?:did|does|do|is|are|was|were|has|have|will|would)\b", text) and not re.search(
+            _CALC_VERBS + r"|\bhow (?:many|much)\b|\bfits?\b|\benough\b|\brun\b", asks):
+        return None
     try:
-        return _answer(text)
+        answer = _answer(text)
     except InputError:
         return None
+    if answer is not None:
+        answer.examples = _links(answer.examples)
+    return answer
 
 
 def _answer(text: str) -> CalcAnswer | None:
@@ -491,7 +527,8 @@ def _answer(text: str) -> CalcAnswer | None:
     if preset is None and size is None:
         return None
     context = _context(text) if intent == "kv_cache" else None
-    batch = _batch(text) or 1
+    batch = _batch(text)
+    batch = 1 if batch is None else batch
     if intent == "kv_cache":
         if preset is None or preset.published_only:
             return None              # the KV cache needs the architecture
@@ -519,7 +556,7 @@ def _answer(text: str) -> CalcAnswer | None:
         capacity = _capacity(text)
         if capacity is None:
             return _memory_answer(r, precision)
-        return _fit_answer(r, capacity, precision)
+        return _fit_answer(r, *capacity, precision)
     if intent == "memory":
         return _memory_answer(r, precision)
     # params

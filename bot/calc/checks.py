@@ -29,6 +29,18 @@ QUANTITIES: dict[str, Callable[[Report], Any]] = {
     "inference_flops_per_token": lambda r: r.flops["inference_per_token"],
     "compute_optimal_tokens": lambda r: r.flops["compute_optimal_tokens"],
 }
+def _number(name: str, value: Any, *, minimum: float = 0.0, maximum: float = 1e30, strict: bool = True) -> Any:
+    """A number from YAML. PyYAML (YAML 1.1) reads ``2.0e12`` and ``46.7e9`` as *strings* (it wants
+    ``2.0e+12``), so numeric strings, and sizes like ``2T``, are accepted too. Ints stay ints."""
+    if isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum:
+        return value
+    if isinstance(value, str):
+        from bot.calc.parse import parse_count
+
+        value = parse_count(value, name)
+    return check_number(name, value, minimum=minimum, maximum=maximum, strict=strict)
+
+
 _KNOWN_KEYS = {"what", "preset", "layers", "bias", "quantity", "precision", "tokens", "context", "batch",
                "value", "tolerance"}
 
@@ -64,7 +76,7 @@ def evaluate_check(entry: Mapping[str, Any]) -> Any:
     if "context" in entry:
         options["context"] = check_int("context", entry["context"], maximum=10**9)
     if "tokens" in entry:
-        options["tokens"] = check_number("tokens", entry["tokens"])
+        options["tokens"] = _number("tokens", entry["tokens"])
     if quantity == "training_flops" and "tokens" not in entry:
         raise InputError("quantity training_flops needs tokens")
     if quantity == "kv_cache_bytes" and "context" not in entry:
@@ -75,7 +87,7 @@ def evaluate_check(entry: Mapping[str, Any]) -> Any:
 @dataclass(frozen=True)
 class CheckResult:
     what: str
-    expected: float
+    expected: int | float
     computed: Any
     tolerance: float
 
@@ -91,9 +103,7 @@ class CheckResult:
 def run_check(entry: Mapping[str, Any]) -> CheckResult:
     """Evaluate ``entry`` and compare with its ``value`` (relative ``tolerance``, default exact)."""
     computed = evaluate_check(entry)
-    value = entry.get("value")
     # Whole numbers stay ints so counts above 2**53 still compare exactly.
-    expected = value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
-        else check_number("value", value, minimum=0.0, strict=False)
-    tolerance = check_number("tolerance", entry.get("tolerance", 0), minimum=0.0, maximum=1.0, strict=False)
+    expected = _number("value", entry.get("value"), strict=False)
+    tolerance = _number("tolerance", entry.get("tolerance", 0), maximum=1.0, strict=False)
     return CheckResult(str(entry.get("what", entry.get("quantity"))), expected, computed, tolerance)

@@ -45,7 +45,7 @@ def calc_command(
     layers: Annotated[Optional[str], typer.Option("--layers", "-l", help="A dense network's layer sizes, e.g. 2,2,1 or 784-128-64-10.", show_default=False)] = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="With --layers: count weights only.")] = False,
     precision: Annotated[str, typer.Option("--precision", help="fp32, fp16, bf16, int8 or int4: the headline memory and KV-cache figures.")] = "fp16",
-    context: Annotated[Optional[str], typer.Option("--context", help="Tokens per sequence for the KV cache, e.g. 4096 or 8k. [default: 4096 or the model's maximum if smaller]", show_default=False)] = None,
+    context: Annotated[Optional[str], typer.Option("--context", help="Tokens per sequence for the KV cache, e.g. 4096 or 8k (default: 4096, or the model's maximum if smaller).", show_default=False)] = None,
     batch: Annotated[int, typer.Option("--batch", help="Sequences in the KV cache.")] = 1,
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Training tokens for 6ND training FLOPs, e.g. 2T or 2e12.", show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,

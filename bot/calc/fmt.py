@@ -1,7 +1,7 @@
 """Numbers for people: 6.74 billion, 13.5 GB (12.6 GiB), 8.09 × 10²² FLOPs.
 
-GB here is 10⁹ bytes (what GPU vendors print); GiB is 2³⁰ bytes (what many tools print), and both
-are shown so the two never get confused.
+GB here is 10⁹ bytes and GiB is 2³⁰ bytes (7.4% more); tools and vendors use both under the name
+"GB" (a "24 GB" GPU holds 24 GiB), so both are shown and the two never get confused.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def gb(n_bytes: int | float) -> str:
     if b >= 1e6:
         return f"{b / 1e6:,.2f} MB ({b / 2**20:,.2f} MiB)"
     if b >= 1e3:
-        return f"{b / 1e3:,.2f} kB"
+        return f"{commas(b)} bytes ({b / 2**10:,.2f} KiB)"
     return f"{commas(b)} bytes"
 
 

@@ -187,7 +187,11 @@ def _llama_like(r: _Reader, *, kv_default: str | None, qkv_bias: bool | None, sl
 
 
 def _llama(r: _Reader) -> dict[str, Any]:
-    return _llama_like(r, kv_default="heads", qkv_bias=None, sliding=False)
+    out = _llama_like(r, kv_default="heads", qkv_bias=None, sliding=False)
+    hidden, heads = check_int("hidden_size", out["hidden_size"]), check_int("num_attention_heads", out["num_heads"])
+    if hidden % heads:  # transformers' LlamaConfig refuses this even when head_dim is given
+        raise InputError(f"num_attention_heads ({heads}) must divide hidden_size ({hidden}) for a llama model")
+    return out
 
 
 def _mistral(r: _Reader) -> dict[str, Any]:

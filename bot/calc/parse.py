@@ -10,8 +10,6 @@ from bot.errors import InputError
 _SEPARATORS = re.compile(r"\s*(?:,|-|–|→|->|x|×|\s)\s*")
 SCALE = {"": 1, "k": 10**3, "thousand": 10**3, "m": 10**6, "million": 10**6, "b": 10**9, "bn": 10**9,
          "billion": 10**9, "t": 10**12, "trillion": 10**12}
-BYTE_SCALE = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-              "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def parse_layers(text: str) -> tuple[int, ...]:
@@ -21,20 +19,19 @@ def parse_layers(text: str) -> tuple[int, ...]:
     negative = re.search(r"(?:^|[,\s(\[])-\s*(\d+)", text.strip())
     if negative:
         raise InputError(f"layers must be positive whole numbers, got -{negative.group(1)} in {text!r}")
-    pieces = [p for p in _SEPARATORS.split(text.strip().strip("[]()")) if p]
-    widths = []
-    for i, piece in enumerate(pieces):
-        if not re.fullmatch(r"[+-]?\d+", piece):
-            raise InputError(f"layers must look like 2,2,1 or 784-128-64-10; {piece!r} is not a whole number")
-        widths.append(check_int(f"layers[{i}]", int(piece)))
+    body = text.strip().strip("[]()").strip()
+    if not re.fullmatch(r"\d+(?:" + _SEPARATORS.pattern + r"\d+)*", body):
+        raise InputError(f"layers must look like 2,2,1 or 784-128-64-10 (whole numbers and one separator "
+                         f"between them), got {text!r}")
+    widths = [check_int(f"layers[{i}]", int(piece)) for i, piece in enumerate(re.findall(r"\d+", body))]
     if len(widths) < 2:
         raise InputError(f"layers needs at least two sizes (inputs and outputs), got {text!r}")
     return DenseSpec(tuple(widths)).layers
 
 
-def parse_count(text: str) -> float:
-    """``"7B"`` → 7e9, ``"2T"`` → 2e12, ``"1.5 billion"`` → 1.5e9, ``"2e12"`` → 2e12."""
+def parse_count(text: str, name: str = "tokens") -> float:
+    """``"7B"`` → 7e9, ``"2T"`` → 2e12, ``"1.5 billion"`` → 1.5e9, ``"2e12"`` → 2e12; errors name ``name``."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([a-z]*)\s*", text.lower())
     if not match or match.group(2) not in SCALE:
-        raise InputError(f"cannot read {text!r} as a number like 7B, 2T or 2e12")
+        raise InputError(f"{name} must be a number like 7B, 2T or 2e12, got {text!r}")
     return float(match.group(1)) * SCALE[match.group(2)]

@@ -90,7 +90,9 @@ def _flops(total: int, active: int | None, tokens: float | None, *, dense_net: b
         "inference_rule": "2 × N per token (N = active parameters)" if not dense_net
         else "2 × N per forward pass of one example",
         "compute_optimal_tokens": compute_optimal_tokens(total),
-        "compute_optimal_rule": f"{TOKENS_PER_PARAM_OPTIMAL} tokens per parameter (Hoffmann et al. 2022)",
+        "compute_optimal_rule": f"{TOKENS_PER_PARAM_OPTIMAL} tokens per parameter (Hoffmann et al. 2022)"
+        + ("; fitted on dense models, applied here to the total, so only a rough guide for a mixture of experts"
+           if active is not None and active != total else ""),
         "training_tokens": tokens,
         "training": training_flops(n, tokens) if tokens is not None else None,
         "training_rule": "6 × N × D (Kaplan et al. 2020; N = active parameters, D = training tokens)",
@@ -169,7 +171,10 @@ def _transformer_report(count: TransformerCount, precision: str, context: int | 
     spec = count.spec
     if context is None:
         context = min(spec.max_positions or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
-    cache = kv_cache(spec, context, batch, precision)
+    cache = kv_cache(spec, context, batch, precision)  # validates context and batch for every model
+    if not spec.lm_head:
+        notes = [*notes, "An encoder such as BERT reads its whole input at once and keeps no KV cache between "
+                         "steps, so none is reported."]
     total, active = count.total, count.active
     return Report(
         kind="transformer", name=name, title=title, family=spec.family,
@@ -178,7 +183,7 @@ def _transformer_report(count: TransformerCount, precision: str, context: int | 
         components={c.name: c.count for c in count.components},
         breakdown=[c.to_dict() for c in count.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
-        kv_cache=cache.to_dict(), flops=_flops(total, active, tokens),
+        kv_cache=cache.to_dict() if spec.lm_head else None, flops=_flops(total, active, tokens),
         source=source, published=published, spec=spec.to_dict(),
         unknown_fields=list(reading.unknown_fields) if reading else [],
         ignored_fields=list(reading.ignored_fields) if reading else [],

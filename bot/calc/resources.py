@@ -105,8 +105,8 @@ class KVCache:
 def kv_cache(spec: TransformerSpec, context: int, batch: int = 1, precision: str = "fp16") -> KVCache:
     """KV-cache size for ``batch`` sequences of ``context`` tokens (GQA- and MLA-aware).
 
-    Encoders such as BERT keep no cache between steps, but the same number is what a decoder of
-    that shape would store, so it is still reported.
+    For an encoder such as BERT this is what a decoder of the same shape would store; reports leave
+    it out, since an encoder keeps no cache between steps.
     """
     context = check_int("context", context, maximum=MAX_CONTEXT)
     batch = check_int("batch", batch, maximum=MAX_BATCH)

@@ -15,9 +15,6 @@ from typing import Any, Literal
 
 from bot.errors import InputError
 
-Family = Literal["gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3"]
-FAMILIES: tuple[str, ...] = ("gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3")
-
 # Upper bounds that no real model comes near; anything above is a typo or a stress test.
 MAX_WIDTH = 10_000_000          # hidden / intermediate / vocabulary / one dense layer
 MAX_LAYERS = 100_000
@@ -221,6 +218,9 @@ def validate(spec: TransformerSpec) -> None:
             f"num_attention_heads ({spec.num_heads}) must divide hidden_size ({spec.hidden_size}) "
             "when head_dim is not given"
         )
+    if spec.position == "rope" and spec.attention == "standard" and spec.head_size % 2:
+        raise InputError(f"head_dim ({spec.head_size}) must be even: rotary position embeddings rotate pairs "
+                         "of channels")
     if spec.position == "learned":
         check_int("max_position_embeddings", spec.max_positions, maximum=MAX_POSITIONS)
     elif spec.max_positions is not None:
@@ -257,6 +257,9 @@ def validate(spec: TransformerSpec) -> None:
         check_int("kv_lora_rank", spec.kv_lora_rank)
         check_int("qk_nope_head_dim", spec.qk_nope_head_dim, minimum=0)
         check_int("qk_rope_head_dim", spec.qk_rope_head_dim)
+        if spec.qk_rope_head_dim % 2:  # type: ignore[operator]
+            raise InputError(f"qk_rope_head_dim ({spec.qk_rope_head_dim}) must be even: rotary position "
+                             "embeddings rotate pairs of channels")
         check_int("v_head_dim", spec.v_head_dim)
     # The total must stay sane even if every size is individually plausible.
     from bot.calc.count import count_transformer  # local: count imports this module
