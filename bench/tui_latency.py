@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PROMPT_TEXT = "Ask about LLM parameters"  # the input's placeholder: drawn in the first frame
 READY_TEXT = "● ready"  # the status line once the model is loaded
-ANSWER_TEXT = "Sources:"  # under every answer
+ANSWER_TEXT = "▌ "  # the bar left of every answer (the answer is shown from its top)
 
 
 def capture(session: str) -> str:

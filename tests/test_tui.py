@@ -282,21 +282,7 @@ async def test_calculator_memory_table_and_kv_cache(app: ParamsbotApp) -> None:
         assert "KV cache for 4,096 tokens × batch 1" in text
 
 
-async def test_calculation_answer_opens_in_the_calculator(app: ParamsbotApp, monkeypatch: pytest.MonkeyPatch) -> None:
-    # answer_question gains calculator routing on main (the lead wires bot.calc.route in);
-    # here the same wiring is imitated so the chat's side of it is tested now.
-    import bot.answer
-    from bot import calc
-
-    real = bot.answer.answer_question
-
-    def with_calculator(question: str, retriever: object, k: int = 5) -> Answer:
-        routed = calc.route(question)
-        if routed is None:
-            return real(question, retriever, k=k)  # type: ignore[arg-type]
-        return Answer(question=question, kind="calculation", answer=routed.markdown, calculation=routed.calculation)
-
-    monkeypatch.setattr(bot.answer, "answer_question", with_calculator)
+async def test_calculation_answer_opens_in_the_calculator(app: ParamsbotApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         answer = await ask(pilot, app, "how much memory does llama 2 13b need in int8")
         assert answer.kind == "calculation"

@@ -79,13 +79,6 @@ def test_loading_80x24(tmp_path: Path, snap_compare) -> None:  # type: ignore[no
         await wait_until(pilot, lambda: app._queue)
         still(app)
 
-    exit_app = app.exit
-
-    def exit_and_release(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        gate.set()  # after the screenshot; the app waits for its loading thread when it exits
-        exit_app(*args, **kwargs)
-
-    app.exit = exit_and_release  # type: ignore[method-assign]
     try:
         assert snap_compare(app, terminal_size=(80, 24), run_before=loading)
     finally:

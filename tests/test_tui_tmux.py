@@ -36,24 +36,47 @@ def _wait_for(session: str, text: str, timeout: float) -> str:
     raise AssertionError(f"{text!r} not on screen after {timeout:.0f} s; the screen was:\n{screen}")
 
 
-def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp_path: Path) -> None:
-    session = f"paramsbot-test-{os.getpid()}"
+def _quit_and_read_exit(session: str) -> str:
+    subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+    return _wait_for(session, "paramsbot-exit=", 30)
+
+
+def _start(session: str, cache: Path, config: Path) -> None:
     # The shell prints the exit code after the app ends and keeps the pane open to read it.
     command = (f"cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m bot; "
                f"echo paramsbot-exit=$?; sleep 120")
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    "-e", f"PYTHONPATH={REPO}", "-e", f"PARAMSBOT_CACHE_DIR={isolated_cache}",
-                    "-e", f"PARAMSBOT_CONFIG_DIR={tmp_path / 'config'}", "-e", "HF_HUB_OFFLINE=1",
+                    "-e", f"PYTHONPATH={REPO}", "-e", f"PARAMSBOT_CACHE_DIR={cache}",
+                    "-e", f"PARAMSBOT_CONFIG_DIR={config}", "-e", "HF_HUB_OFFLINE=1",
                     command], check=True)
+
+
+def test_quitting_while_the_index_builds_is_immediate(isolated_cache: Path, tmp_path: Path) -> None:
+    session = f"paramsbot-test-quit-{os.getpid()}"
+    _start(session, isolated_cache, tmp_path / "config")
+    try:
+        _wait_for(session, "building index", 120)
+        started = time.monotonic()
+        screen = _quit_and_read_exit(session)
+        assert time.monotonic() - started < 10  # not after the build
+        assert "paramsbot-exit=0" in screen and "Traceback" not in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp_path: Path) -> None:
+    session = f"paramsbot-test-{os.getpid()}"
+    _start(session, isolated_cache, tmp_path / "config")
     try:
         _wait_for(session, "Ask about LLM parameters", 60)  # the input is there at once...
         subprocess.run(["tmux", "send-keys", "-t", session, "-l", "what is a bias"], check=True)
         time.sleep(0.3)
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # ...even while loading
-        screen = _wait_for(session, "Sources:", 600)  # builds the index, loads the model, answers
-        assert "Biases >" in screen  # a source from biases.md, with its heading
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
-        screen = _wait_for(session, "paramsbot-exit=", 30)
+        # The index is built and the model loaded, then the answer shows from its top: the question,
+        # then the answer under its heading path (the bar marks an answer).
+        screen = _wait_for(session, "▌ Biases >", 600)
+        assert "› what is a bias" in screen
+        screen = _quit_and_read_exit(session)
         assert "paramsbot-exit=0" in screen
         assert "Traceback" not in screen
     finally:

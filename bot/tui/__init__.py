@@ -6,6 +6,8 @@ is opened, so ``import bot`` and ``explain --help`` stay fast.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 
@@ -15,4 +17,12 @@ def run(kb: Path | None = None, cache_dir: Path | None = None) -> int:
 
     app = ParamsbotApp(kb_root=kb, cache_dir=cache_dir)
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    if not app.stop_loading(timeout=3.0):
+        # Quit while torch was still loading: it cannot be interrupted, and finishing the
+        # interpreter under its threads aborts the process, so leave at once (the terminal is
+        # already restored, and nothing half-written is left: index writes are atomic).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections import deque
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Markdown, TabbedContent, Tabs
 
@@ -82,6 +84,8 @@ class ParamsbotApp(App[None]):
         self._answering = False
         self._next_id = 0
         self._calc_generation = 0
+        self._loader: threading.Thread | None = None
+        self._quitting = threading.Event()
         self._main = MainScreen()
         self._settings = load_settings()
         if self._settings.theme in self.available_themes:
@@ -101,18 +105,44 @@ class ParamsbotApp(App[None]):
 
     # --- workers: they post messages and touch nothing else -----------------------------------------
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_retriever(self) -> None:
+        """Open the index and load the model in a daemon thread.
+
+        Not a Textual thread worker: those run in asyncio's default executor, which is joined when
+        the app exits, so Ctrl+Q during a minute-long index build would wait for it. A daemon
+        thread ends with the process; index writes are atomic and the build lock is an flock.
+        """
+        self._loader = threading.Thread(target=self._load_retriever, name="paramsbot-load", daemon=True)
+        self._loader.start()
+
+    def stop_loading(self, timeout: float) -> bool:
+        """Ask the loader to stop (an index build stops at its next batch); True once it has ended."""
+        self._quitting.set()
+        if self._loader is not None:
+            self._loader.join(timeout)
+        return self._loader is None or not self._loader.is_alive()
+
+    def _load_retriever(self) -> None:
+        def post(message: Message) -> None:
+            if self._quitting.is_set():
+                return
+            try:
+                self.post_message(message)
+            except RuntimeError:  # the app has closed its event loop: nobody is listening
+                pass
+
         def progress(stage: str, done: int, total: int) -> None:
-            self.post_message(msg.LoadProgressed(stage, done, total))
+            if self._quitting.is_set():
+                raise _Stopped  # the app is quitting: stop building (nothing has been written yet)
+            post(msg.LoadProgressed(stage, done, total))
 
         try:
             retriever = self._factory(progress)
         except Exception as error:  # noqa: BLE001 - any failure becomes a message in the app
             text = str(error) if isinstance(error, ParamsbotError) else f"unexpected error: {error!r}"
-            self.post_message(msg.RetrieverFailed(text, advice_for(error)))
+            post(msg.RetrieverFailed(text, advice_for(error)))
         else:
-            self.post_message(msg.RetrieverReady(retriever))
+            post(msg.RetrieverReady(retriever))
 
     @work(thread=True, group="topics", exit_on_error=False)
     def load_topics(self) -> None:
@@ -445,6 +475,10 @@ class ParamsbotApp(App[None]):
             save_settings(self._settings)
         except OSError as error:
             self.notify(f"Cannot save the theme choice: {error.strerror or error}", severity="warning")
+
+
+class _Stopped(Exception):
+    """Raised inside an index build when the app quits."""
 
 
 def _write_atomic(path: Path, text: str) -> None:
