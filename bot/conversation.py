@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -66,10 +66,14 @@ class Turn:
     query: str  # what was searched (the question itself, or its resolved form)
     topic: str = ""  # the answer's subject for people: "Biases", "Llama 2 7B"; "" when nothing was answered
     terms: tuple[str, ...] = ()  # names of that subject that may appear in the query ("bias", "biases")
+    examples: tuple[str, ...] = ()  # titles of the worked examples the answer linked
+    about: str = ""  # the subject carried over from the turn before ("give me an example" keeps it)
 
     @property
     def subject(self) -> str:
         """The phrase a pronoun stands for: "a bias" from "what is a bias", else the topic."""
+        if self.about:
+            return self.about
         match = _WHAT_IS.match(self.query)
         return match.group("subject") if match else self.topic
 
@@ -80,23 +84,28 @@ class Turn:
             calc = answer.calculation
             title = str(calc.get("title") or "")
             names = tuple(str(n) for n in (title, calc.get("name")) if n)
-            return cls(question, query, title, names)
+            return cls(question, query, title, names, tuple(e.title for e in answer.examples))
         if answer.kind == "answer" and answer.sources:
             doc = documents.get(answer.sources[0].path)
             title = getattr(doc, "title", "") or answer.sources[0].title
             aliases = tuple(getattr(doc, "aliases", ()) or ())
-            return cls(question, query, title, (title, *aliases))
+            return cls(question, query, title, (title, *aliases), tuple(e.title for e in answer.examples))
         return cls(question, query)
 
 
 def follow_up_query(question: str, previous: Turn | None) -> str:
     """The query to search for ``question``, using ``previous`` only when the question is too vague."""
+    return _resolve(question, previous)[0]
+
+
+def _resolve(question: str, previous: Turn | None) -> tuple[str, bool]:
+    """(query, whether the answer stays on the previous subject: examples, "why", "more")."""
     text = one_line(question)
     if previous is None or not previous.topic or not text:
-        return text
+        return text, False
     ellipsis = _ELLIPSIS.match(text)
     if ellipsis and not _CLAUSE_START.match(ellipsis.group("subject")):
-        return _elided(previous, ellipsis.group("subject"))
+        return _elided(previous, ellipsis.group("subject")), False
     if ellipsis:  # "and why is that?": the rest is a question of its own
         text = ellipsis.group("subject")
     words = _WORD.findall(text.lower())
@@ -105,21 +114,24 @@ def follow_up_query(question: str, previous: Turn | None) -> str:
     subject = previous.subject
     if not content:
         if any(w in _EXAMPLE_WORDS for w in words):
-            return f"worked example of {subject}"
+            # The worked examples the last answer linked, by title: the retriever finds them best.
+            unseen = [title for title in previous.examples if title != previous.query]
+            return (unseen[0] if unseen else f"worked example of {subject}"), True
         if _WHY.match(text) and all(w in _BARE_WHY for w in words):
-            what_is = _WHAT_IS.match(previous.query)
-            return f"why do we need {what_is.group('subject')}" if what_is else f"why {previous.query}"
+            if previous.about or _WHAT_IS.match(previous.query):
+                return f"why do we need {subject}", True
+            return f"why {previous.query}", True
         if has_pronoun:
-            return _replace_pronouns(text, subject)
+            return _replace_pronouns(text, subject), True
         if any(w in _MORE for w in words):
-            return f"tell me more about {subject}"
-        return f"{text.rstrip('?.! ')} of {subject}"
+            return f"tell me more about {subject}", True
+        return f"{text.rstrip('?.! ')} of {subject}", True
     if all(w in _MEASURES for w in content):  # "how much memory does it need?", "how many parameters?"
         if has_pronoun:
-            return _replace_pronouns(text, subject)
+            return _replace_pronouns(text, subject), True
         if re.match(r"^how\s+(?:many|much|big|large|fast)\b", text, re.I):
-            return f"{text.rstrip('?.! ')} of {subject}"
-    return text  # it names something: it stands on its own
+            return f"{text.rstrip('?.! ')} of {subject}", True
+    return text, False  # it names something: it stands on its own
 
 
 def _elided(previous: Turn, phrase: str) -> str:
@@ -177,7 +189,12 @@ class Conversation:
         return follow_up_query(question, self.previous)
 
     def record(self, question: str, query: str, answer: Answer, documents: Mapping[str, Any]) -> Exchange:
-        exchange = Exchange(question, query, answer, Turn.from_answer(question, query, answer, documents))
+        """Add an exchange; a follow-up that stayed on its subject passes the subject on."""
+        turn = Turn.from_answer(question, query, answer, documents)
+        previous = self.previous
+        if previous is not None and turn.topic and _resolve(question, previous) == (query, True):
+            turn = replace(turn, about=previous.subject)
+        exchange = Exchange(question, query, answer, turn)
         self.exchanges.append(exchange)
         return exchange
 

@@ -27,7 +27,7 @@ LLAMA = Turn("How many parameters does Llama 2 7B have?", "How many parameters d
     (LLAMA, "and the KV cache?", "the KV cache of Llama 2 7B"),
     (LLAMA, "what about memory?", "memory of Llama 2 7B"),
     # Examples, "why", "more".
-    (BIAS, "give me an example", "worked example of a bias"),
+    (BIAS, "give me an example", "worked example of a bias"),  # no linked example: search for one
     (BIAS, "an example please", "worked example of a bias"),
     (BIAS, "Can you show me an example?", "worked example of a bias"),
     (BIAS, "why?", "why do we need a bias"),
@@ -113,3 +113,29 @@ def test_export_to_markdown() -> None:
     assert "**Worked examples:** A forward pass (`examples/forward.md`)" in text
     assert "1. Biases > What is a bias? (`biases.md`, score 0.71)" in text
     assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_an_example_request_asks_for_the_worked_example_the_last_answer_linked() -> None:
+    with_examples = Turn("what is a bias", "what is a bias", "Biases", ("Biases", "bias"),
+                         examples=("Worked example: forward pass", "Worked example: one gradient step"))
+    assert follow_up_query("give me an example", with_examples) == "Worked example: forward pass"
+    shown = Turn("give me an example", "Worked example: forward pass", "Worked example: forward pass",
+                 examples=("Worked example: forward pass", "Worked example: one gradient step"), about="a bias")
+    assert follow_up_query("another example?", shown) == "Worked example: one gradient step"
+
+
+def test_the_subject_survives_an_example_and_a_why() -> None:
+    conversation = Conversation()
+    conversation.record("what is a bias", "what is a bias", _answer("what is a bias"), DOCUMENTS)
+    query = conversation.query_for("give me an example")
+    assert query == "A forward pass"  # the example _answer links
+    conversation.record("give me an example", query, _answer(query), DOCUMENTS)
+    assert conversation.previous is not None and conversation.previous.subject == "a bias"
+    assert conversation.query_for("why?") == "why do we need a bias"
+
+
+def test_a_new_subject_is_not_carried_over() -> None:
+    conversation = Conversation()
+    conversation.record("what is a weight", "what is a weight", _answer("what is a weight"), DOCUMENTS)
+    conversation.record("and biases?", "what is a biases", _answer("what is a biases"), DOCUMENTS)
+    assert conversation.previous is not None and conversation.previous.subject == "a biases"

@@ -210,7 +210,7 @@ async def test_export_conversation_from_the_command_palette(app: ParamsbotApp, t
         assert "## what is a bias" in exported
         assert "A bias is a learned number" in exported
         assert "## give me an example" in exported
-        assert "_Searched for: worked example of a bias_" in exported
+        assert "_Searched for: A neuron with two inputs_" in exported  # the example the answer linked
         assert "1. Biases > What is a bias? (`biases.md`, score" in exported
         assert not list(tmp_path.glob(".paramsbot-*.tmp"))
 

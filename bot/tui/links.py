@@ -65,7 +65,7 @@ def _title(documents: Mapping[str, Any], path: str) -> str | None:
 
 def answer_links(answer: Answer, documents: Mapping[str, Any]) -> list[Link]:
     """Worked examples, related articles (from the best source's front matter) and sources."""
-    links = [Link(e.title, kb_href(e.path), "Worked example") for e in answer.examples]
+    links = [Link(_example_label(e.title), kb_href(e.path), "Worked example") for e in answer.examples]
     if answer.kind == "no_answer":
         return links
     if answer.sources:
@@ -89,8 +89,14 @@ def document_links(path: str, documents: Mapping[str, Any]) -> list[Link]:
     """What a reader page links to besides its text: its worked examples and related articles."""
     doc = documents.get(path)
     examples = [e for e in getattr(doc, "examples", ()) if _title(documents, e)] if doc is not None else []
-    links = [Link(_title(documents, e) or e, kb_href(e), "Worked example") for e in examples]
+    links = [Link(_example_label(_title(documents, e) or e), kb_href(e), "Worked example") for e in examples]
     return links + related_links(path, documents, skip=set(examples))
+
+
+def _example_label(title: str) -> str:
+    """"Worked example: X" is shown as "X": the group already says it is a worked example."""
+    head, sep, rest = title.partition(":")
+    return rest.strip() if sep and head.strip().lower() == "worked example" and rest.strip() else title
 
 
 def _label(text: str) -> str:

@@ -21,7 +21,8 @@ def bar_text(fraction: float, width: int) -> str:
 
 
 class BarChart(Widget):
-    """Given bars and their total; redraws to fit its width."""
+    """Given bars and their total; redraws to fit its width. Bars are scaled to the largest part,
+    and each row also states its count and share of the total, so nothing relies on length alone."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"bar-chart--bar", "bar-chart--label", "bar-chart--value"}
     DEFAULT_CSS = "BarChart { height: auto; }"
@@ -48,6 +49,7 @@ class BarChart(Widget):
         bar_style = self.get_component_rich_style("bar-chart--bar")
         label_style = self.get_component_rich_style("bar-chart--label")
         value_style = self.get_component_rich_style("bar-chart--value")
+        largest = max(b.value for b in self.bars) or 1  # the longest bar fills the width
         lines = Text()
         for n, bar in enumerate(self.bars):
             share = bar.value / self.total if self.total else 0.0
@@ -55,6 +57,6 @@ class BarChart(Widget):
             if n:
                 lines.append("\n")
             lines.append(label.ljust(label_width) + " ", label_style)
-            lines.append(bar_text(share, bar_width).ljust(bar_width), bar_style)
+            lines.append(bar_text(bar.value / largest, bar_width).ljust(bar_width), bar_style)
             lines.append(f" {bar.value:>{value_width},} {100 * share:5.1f}%", value_style)
         return lines
