@@ -227,6 +227,31 @@ async def test_palette_opens_a_worked_example(app: ParamsbotApp) -> None:
         assert app.screen.page.path == "examples/two-inputs.md"
 
 
+async def test_palette_searches_kb_sections_and_opens_them_at_the_section(app: ParamsbotApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.retriever is not None)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"section: do llms have biases")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.page.path == "biases.md" and app.screen.page.anchor == "do-llms-have-biases"
+        await wait_until(pilot, lambda: "Do LLMs have biases?" in screen_text(app).splitlines()[3])
+
+
+async def test_palette_can_ask_anything_typed(app: ParamsbotApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.retriever is not None)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"zzz what is a weight")
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # nothing else matches: "Ask: ..." is the only hit
+        await wait_until(pilot, lambda: app.conversation.exchanges)
+        assert app.conversation.exchanges[0].question == "zzz what is a weight"
+
+
 async def test_topic_browser_lists_articles_and_examples_and_opens_them(app: ParamsbotApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.documents)

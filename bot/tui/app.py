@@ -451,9 +451,11 @@ class ParamsbotApp(App[None]):
             kind = "Example" if doc.kind == "example" else "Article"
             commands.append(PaletteCommand(f"{kind}: {doc.title}", doc.summary or path,
                                            lambda p=path: self.read_page(p, ""), kind == "Example"))
+        seen: set[str] = set()
         for passage in getattr(self.retriever, "passages", ()):
-            if passage.anchor and len(passage.heading_path) > 1:
-                href = kb_href(passage.path, passage.anchor)
+            href = kb_href(passage.path, passage.anchor)
+            if passage.anchor and len(passage.heading_path) > 1 and href not in seen:  # long sections come in parts
+                seen.add(href)
                 commands.append(PaletteCommand(f"Section: {' > '.join(passage.heading_path)}", passage.path,
                                                lambda h=href: self.follow(h)))
         return commands
