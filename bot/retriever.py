@@ -4,21 +4,37 @@
     retriever = Retriever.from_kb()            # our KB; or Retriever.from_kb("my/notes")
     for hit in retriever.search("what is a bias", k=3):
         print(f"{hit.score:.2f} {hit.heading}  ({hit.path})")
+
+Three ways to rank (``method=``): "dense" (cosine similarity of all-MiniLM-L6-v2 embeddings),
+"bm25" (lexical, see bot.lexical) and "hybrid", a blend of the two. The default method, the blend
+weight and each method's no-answer threshold are chosen on the eval set by ``explain eval
+--calibrate`` and read from ``data/retrieval.json``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from bot.corpus import Passage
 from bot.encoder import Encoder, default_encoder
-from bot.errors import InputError
+from bot.errors import InputError, KnowledgeBaseError
 from bot.index import BuildProgress, LoadedIndex, open_index
-from bot.paths import kb_dir
+from bot.paths import data_dir, kb_dir
 from bot.text import one_line
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bot.lexical import LexicalIndex
+
+Method = Literal["dense", "bm25", "hybrid"]
+METHODS: tuple[Method, ...] = get_args(Method)
+SETTINGS_FILE = "retrieval.json"
 
 #: Questions are embedded from at most this many characters; the model sees ~256 tokens anyway.
 MAX_QUERY_CHARS = 2000
@@ -26,7 +42,9 @@ MAX_QUERY_CHARS = 2000
 
 @dataclass(frozen=True)
 class Hit:
-    """One passage that matches a query, with its cosine similarity (higher is closer, max 1)."""
+    """One passage that matches a query, with its score (higher is closer, max 1): the cosine
+    similarity for "dense", the share of the query's terms matched for "bm25", a blend of both for
+    "hybrid"."""
 
     id: str  # stable: "biases.md#why-does-a-neuron-need-a-bias"
     title: str  # the document's title
@@ -76,20 +94,85 @@ def normalize_query(query: object) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class MethodSettings:
+    """One ranking method's calibrated figures."""
+
+    threshold: float  # below this score the best passage is not trusted to answer
+    weight: float = 0.0  # hybrid only: share of the lexical score in the blend
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """What ``explain eval --calibrate`` chose on the eval set's tuning part (data/retrieval.json)."""
+
+    method: Method
+    methods: dict[str, MethodSettings]
+    figures: dict[str, Any] = field(default_factory=dict)  # what the choice was made from
+
+    def of(self, method: Method) -> MethodSettings:
+        return self.methods[method]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RetrievalSettings:
+        path = path or data_dir() / SETTINGS_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            methods = {m: MethodSettings(**data["methods"][m]) for m in METHODS}
+            settings = cls(method=data["method"], methods=methods, figures=data.get("figures", {}))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise KnowledgeBaseError(
+                f"retrieval settings unusable ({path}: {error}); run `explain eval --calibrate`"
+            ) from None
+        if settings.method not in METHODS:
+            raise KnowledgeBaseError(f"unknown retrieval method {settings.method!r} in {path}")
+        return settings
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method,
+                "methods": {m: vars(s) for m, s in self.methods.items()},
+                "figures": self.figures}
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Per-passage scores for one query, in passage order, that the ranking methods combine."""
+
+    dense: np.ndarray | None  # cosine similarity to the question as typed
+    corrected_dense: np.ndarray | None  # ... to the question with misspellings corrected
+    lexical: np.ndarray  # BM25 coverage (bot.lexical.LexicalIndex.coverage)
+    latin: bool  # the question has words BM25 and the English embedding model can read
+
+    def combine(self, method: Method, weight: float) -> np.ndarray:
+        if method == "bm25":
+            return self.lexical
+        if method == "dense" or self.corrected_dense is None:
+            assert self.dense is not None, "dense scores were not computed"
+            return self.dense
+        if not self.latin:
+            # Nothing an English model can read (Chinese with no term from data/translations.yaml):
+            # the dense scores are noise and BM25 found nothing, so nothing is confidently relevant.
+            return self.lexical
+        return (1 - weight) * self.corrected_dense + weight * self.lexical
+
+
 class Retriever:
-    """Semantic search over a folder of Markdown, backed by a FAISS index kept in the cache.
+    """Hybrid search over a folder of Markdown: a FAISS index kept in the cache, plus BM25.
 
     Build it with :meth:`from_kb`. The index is loaded (or built, then saved) at construction;
-    the embedding model itself loads on the first :meth:`search`.
+    the embedding model loads on the first :meth:`search`, the BM25 index is derived from the
+    passages on first use.
     """
 
-    def __init__(self, kb_root: Path, encoder: Encoder, loaded: LoadedIndex) -> None:
+    def __init__(self, kb_root: Path, encoder: Encoder, loaded: LoadedIndex,
+                 settings: RetrievalSettings | None = None) -> None:
         self.kb_root = kb_root
         self.encoder = encoder
         self._loaded = loaded
         self.documents: dict[str, DocumentInfo] = {
             path: DocumentInfo.from_dict(path, data) for path, data in loaded.documents.items()
         }
+        self.settings = settings or RetrievalSettings.load()
 
     @classmethod
     def from_kb(
@@ -139,15 +222,67 @@ class Retriever:
             "unsaved": manifest.get("unsaved"),
         }
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` passages closest to ``query``, best first. Raises InputError on an empty query."""
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index and speller, derived from the passages and front matter."""
+        from bot.lexical import LexicalIndex, load_translations
+
+        return LexicalIndex(
+            self.passages,
+            aliases={path: doc.aliases for path, doc in self.documents.items()},
+            summaries={path: doc.summary for path, doc in self.documents.items()},
+            translations=load_translations(),
+        )
+
+    def search(self, query: str, k: int = 5, method: Method | None = None) -> list[Hit]:
+        """The ``k`` passages that best answer ``query``, best first, ranked by ``method``
+        (default: the calibrated one). Raises InputError on an empty query or unknown method."""
         text = normalize_query(query)
         if k < 1:
             raise InputError("k must be at least 1")
-        vector = self.encoder.encode([text])
-        k = min(k, len(self.passages))
-        scores, ids = self._loaded.index.search(vector, k)
-        return [self._hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        method = self._method(method)
+        scores = self.signals(text, dense=method != "bm25").combine(method, self.settings.of("hybrid").weight)
+        return self._top(scores, min(k, len(self.passages)))
+
+    def _method(self, method: str | None) -> Method:
+        method = method or self.settings.method
+        if method not in METHODS:
+            raise InputError(f"unknown retrieval method {method!r} (choose from {', '.join(METHODS)})")
+        return method  # type: ignore[return-value]
+
+    def signals(self, query: str, *, dense: bool = True) -> Signals:
+        """What every ranking method is made from, for one (normalised) query."""
+        return self.signals_many([query], dense=dense)[0]
+
+    def signals_many(self, queries: list[str], *, dense: bool = True) -> list[Signals]:
+        """:meth:`signals` for many queries, embedded in one batch (the eval's path)."""
+        analyzed = [self.lexical.analyze(q) for q in queries]
+        texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
+        rows = dict(zip(texts, self.dense_scores(texts))) if texts else {}
+        return [
+            Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
+                    lexical=self.lexical.coverage(a), latin=a.latin)
+            for q, a in zip(queries, analyzed)
+        ]
+
+    def dense_scores(self, queries: list[str]) -> np.ndarray:
+        """Cosine similarity of every passage to each query: shape (queries, passages), exact search."""
+        import numpy as np
+
+        vectors = self.encoder.encode(queries)
+        n = len(self.passages)
+        found, ids = self._loaded.index.search(vectors, n)
+        scores = np.zeros((len(queries), n), dtype="float32")
+        for row in range(len(queries)):
+            valid = ids[row] >= 0
+            scores[row, ids[row][valid]] = found[row][valid]
+        return scores
+
+    def _top(self, scores: np.ndarray, k: int) -> list[Hit]:
+        import numpy as np
+
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [self._hit(int(i), float(scores[i])) for i in order]
 
     def _hit(self, position: int, score: float) -> Hit:
         p = self.passages[position]
