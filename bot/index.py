@@ -102,7 +102,9 @@ def why_stale(manifest: dict[str, Any], encoder: Encoder, kb_hashes: dict[str, s
     if manifest.get("model") != expected["model"]:
         return "embedding model changed"
     files = manifest.get("files")
-    if not isinstance(files, dict) or {k: v.get("sha256") for k, v in files.items()} != kb_hashes:
+    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+        return "manifest damaged"
+    if {k: v.get("sha256") for k, v in files.items()} != kb_hashes:
         return "knowledge base changed"
     return None
 
@@ -124,16 +126,18 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
         info = manifest["index"]
         passages = [Passage.from_dict(p) for p in manifest["passages"]]
         documents = dict(manifest["documents"])
+        problems = [str(p) for p in manifest.get("problems") or []]
+        if not all(isinstance(d, dict) for d in documents.values()):
+            return None
         file = folder / str(info["file"])
         if Path(info["file"]).name != info["file"] or _sha256_file(file) != info["sha256"]:
             return None
         index = faiss.read_index(str(file))
-    except (OSError, KeyError, TypeError, ValueError, RuntimeError):
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RuntimeError):
         return None
     if index.ntotal != len(passages) or index.d != manifest["model"]["dimension"]:
         return None
-    return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False,
-                       problems=list(manifest.get("problems", [])))
+    return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False, problems=problems)
 
 
 def open_index(
