@@ -39,21 +39,23 @@ if TYPE_CHECKING:
     import numpy as np
 
 #: Words that carry no topic: English function words, contraction stubs ("don't" -> "don", "t")
-#: and the question words every heading has.
+#: and the question words every heading has. "not" is kept: see EXPANSIONS.
 STOPWORDS = frozenset("""
 a about above after again all also am an and any are as at be been being both but by can could
 did do does doing done during each either else even ever every for from further get gets got had
 has have having he her here hers him his how i if in into is it its itself just let lets like
-me more most much my myself no nor not now of off on once only or other our ours out over own
+me more most much my myself no nor now of off on once only or other our ours out over own
 please really same say she should so some such tell than that the their them then there these
 they this those through to too under until up us very was we were what when where whether which
-while who whom why will with would you your yours s t d ll m re ve don doesn isn aren wasn weren
+while who whom why will with would you your yours s d ll m re ve don doesn isn aren wasn weren
 didn won wouldn shouldn couldn explain anyone someone something thing things know want
 wondering trying understand question
 """.split())
 
-#: Abbreviations the KB uses interchangeably with their spelled-out form, searched as the latter.
-EXPANSIONS = {"llm": ("language", "model"), "llms": ("language", "models")}
+#: Words searched as other words: abbreviations the KB uses interchangeably with their spelled-out
+#: form, and negations ("can't" is split into "can" and "t"), which decide headings such as
+#: "What can scaling laws not tell you?".
+EXPANSIONS = {"llm": ("language", "model"), "llms": ("language", "models"), "t": ("not",), "cannot": ("not",)}
 
 #: A misspelt word is corrected only if it is at least this long (one edit), or the second length
 #: (two edits): shorter words have too many real neighbours ("bake" is one edit from "make").
@@ -63,10 +65,12 @@ TRANSLATIONS_FILE = "translations.yaml"
 
 _WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _COMPOUND = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, and thousands separators dropped ("4,096" is one number, 4096)."""
+    return _THOUSANDS.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def words(text: str) -> list[str]:
