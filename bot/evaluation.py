@@ -1,8 +1,8 @@
-"""Measuring retrieval on the eval set, and choosing the method, blend weight and thresholds.
+"""Measuring retrieval on the eval set, and choosing the method, blend weights and thresholds.
 
 The eval set (data/eval/questions.yaml) labels each in-scope question with the passages that answer
 it and lists out-of-scope questions the bot must decline. Each question belongs to the tuning part
-or the held-back part. :func:`calibrate` chooses, on the tuning part only, the hybrid blend weight,
+or the held-back part. :func:`calibrate` chooses, on the tuning part only, the hybrid blend weights,
 every method's no-answer threshold and the default method; :func:`evaluate` reports all of them on
 both parts, so the held-back figures confirm the choice rather than repeat it.
 
@@ -15,9 +15,8 @@ partial credit (grade 1) to the other passages of a labelled passage's article.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,7 +24,9 @@ import yaml
 
 from bot.errors import InputError
 from bot.paths import data_dir
-from bot.retriever import METHODS, Method, MethodSettings, RetrievalSettings, Retriever, Signals, normalize_query
+from bot.retriever import (
+    METHODS, Method, MethodSettings, RetrievalSettings, Retriever, Signals, normalize_query, section_id,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,8 +41,9 @@ TARGETS = {"recall@3": 0.95, "mrr@10": 0.85, "oos_refusal": 0.90}
 MAX_FALSE_REFUSAL = 0.05
 #: How much worse refusing an in-scope question is than answering an out-of-scope one.
 FALSE_REFUSAL_COST = 2.0
-#: Hybrid blend weights tried by calibration (share of the lexical score).
+#: Blend weights tried by calibration: shares of BM25 coverage and of heading similarity.
 WEIGHTS = tuple(round(w * 0.05, 2) for w in range(21))
+HEADING_WEIGHTS = tuple(round(w * 0.05, 2) for w in range(11))
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,6 @@ def check_labels(questions: Sequence[EvalQuestion], passage_ids: Sequence[str]) 
 
 
 # --- scoring ----------------------------------------------------------------------------------
-
-_PART_SUFFIX = re.compile(r"-part-\d+$")
-
-
-def section_id(passage_id: str) -> str:
-    """A passage split for length counts as its section: "x.md#a-part-2" -> "x.md#a"."""
-    return _PART_SUFFIX.sub("", passage_id)
-
 
 @dataclass
 class Ranking:
@@ -163,23 +157,23 @@ def measure(rankings: Sequence[Ranking], passage_ids: Sequence[str], method: Met
     outside = [r for r in rankings if not r.question.in_scope]
     for r in inside:
         qrels += _qrels(r.question, passage_ids)
-        scores = r.signals.combine(method, settings.weight)
-        top = _top(scores)
+        top = _top(r.signals.rank(method, settings))
         run += [ScoredDoc(r.question.id, passage_ids[i], float(DEPTH - rank)) for rank, i in enumerate(top)]
         found = [section_id(passage_ids[i]) for i in top[:3]]
-        refused = float(scores[top[0]]) < settings.threshold
+        confidence = r.signals.question_confidence(method, settings)
+        refused = confidence < settings.threshold
         if refused or not set(found) & set(r.question.answers):
             misses.append({"question": r.question.text, "expected": list(r.question.answers),
-                           "got": found, "score": round(float(scores[top[0]]), 4), "refused": refused})
+                           "got": found, "score": round(confidence, 4), "refused": refused})
     refused_out = 0
     for r in outside:
-        scores = r.signals.combine(method, settings.weight)
-        best = _top(scores, 1)[0]
-        if float(scores[best]) < settings.threshold:
+        best = _top(r.signals.rank(method, settings), 1)[0]
+        confidence = r.signals.question_confidence(method, settings)
+        if confidence < settings.threshold:
             refused_out += 1
         else:
             misses.append({"question": r.question.text, "expected": [], "got": [passage_ids[best]],
-                           "score": round(float(scores[best]), 4), "refused": False})
+                           "score": round(confidence, 4), "refused": False})
     values = ir_measures.calc_aggregate(
         [Success(rel=2) @ 1, Success(rel=2) @ 3, RR(rel=2) @ DEPTH, nDCG @ DEPTH], qrels, run
     ) if inside else {}
@@ -215,12 +209,12 @@ def _round(value: float) -> float:
 
 # --- calibration ------------------------------------------------------------------------------
 
-def best_scores(rankings: Sequence[Ranking], method: Method, weight: float) -> tuple[list[float], list[float]]:
-    """The top score of each in-scope and each out-of-scope question."""
+def best_confidences(rankings: Sequence[Ranking], method: Method,
+                     settings: MethodSettings) -> tuple[list[float], list[float]]:
+    """The question confidence of each in-scope and each out-of-scope question."""
     inside, outside = [], []
     for r in rankings:
-        best = float(r.signals.combine(method, weight).max())
-        (inside if r.question.in_scope else outside).append(best)
+        (inside if r.question.in_scope else outside).append(r.signals.question_confidence(method, settings))
     return inside, outside
 
 
@@ -245,40 +239,52 @@ def choose_threshold(inside: Sequence[float], outside: Sequence[float]) -> tuple
 
 
 def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> RetrievalSettings:
-    """Choose the blend weight, each method's threshold and the default method on the tuning part.
+    """Choose every method's weights and threshold, and the default method, on the tuning part.
 
-    The weight maximises MRR@10 plus refusal accuracy (1 - the threshold's cost, scaled to [0, 1]);
-    the default method is the one that scores best on the same sum.
+    Ranking weights maximise MRR@10. Then the confidence weight and the threshold minimise the
+    refusal cost (see :func:`choose_threshold`). The default method has the highest
+    MRR@10 + refusal accuracy (1 - cost, scaled to [0, 1]).
     """
     tuning = [q for q in questions if q.part == "tune"]
     rankings = collect(retriever, tuning)
+    ranked = [r for r in rankings if r.question.in_scope]
     ids = [p.id for p in retriever.passages]
-    figures: dict[str, Any] = {"eval_set_tuning_questions": len(tuning), "weights": {}}
+    figures: dict[str, Any] = {"tuning_part": {"in_scope": len(ranked), "out_of_scope": len(rankings) - len(ranked)}}
+    fixed = {"dense": MethodSettings(threshold=0.0), "bm25": MethodSettings(threshold=0.0, lexical=1.0,
+                                                                             confidence_lexical=1.0)}
+    grid = {f"lexical {lex:.2f}, heading {head:.2f}": MethodSettings(threshold=0.0, lexical=lex, heading=head)
+            for lex in WEIGHTS for head in HEADING_WEIGHTS if lex + head <= 1.0}
+    mrr = {name: measure(ranked, ids, "hybrid", s).mrr_10 for name, s in grid.items()}
+    best_rank = grid[max(grid, key=lambda name: mrr[name])]  # first of equals: dict order
+    figures["hybrid_ranking_mrr@10"] = mrr
     methods: dict[str, MethodSettings] = {}
     objective: dict[str, float] = {}
     for method in METHODS:
-        weights = WEIGHTS if method == "hybrid" else (1.0 if method == "bm25" else 0.0,)
-        best: tuple[float, MethodSettings, PartResult] | None = None
-        for weight in weights:
-            threshold, error = choose_threshold(*best_scores(rankings, method, weight))
-            settings = MethodSettings(threshold=threshold, weight=weight)
-            result = measure(rankings, ids, method, settings)
-            score = round(result.mrr_10 + 1 - error / (1 + FALSE_REFUSAL_COST), 4)
-            if method == "hybrid":
-                figures["weights"][f"{weight:.2f}"] = {"mrr@10": result.mrr_10, "threshold": threshold,
-                                                     "refusal_cost": round(error, 4), "objective": score}
-            if best is None or score > best[0]:
-                best = (score, settings, result)
-        assert best is not None
-        methods[method], objective[method] = best[1], best[0]
-        inside, outside = best_scores(rankings, method, best[1].weight)
+        if method == "hybrid":
+            options = [replace(best_rank, confidence_lexical=c) for c in WEIGHTS]
+        else:
+            options = [fixed[method]]
+        costs = []
+        for option in options:
+            threshold, cost = choose_threshold(*best_confidences(rankings, method, option))
+            costs.append((cost, replace(option, threshold=threshold)))
+        cost, chosen = min(costs, key=lambda pair: pair[0])  # first of equals: the smaller weight
+        result = measure(rankings, ids, method, chosen)
+        methods[method] = chosen
+        objective[method] = round(result.mrr_10 + 1 - cost / (1 + FALSE_REFUSAL_COST), 4)
+        inside, outside = best_confidences(rankings, method, chosen)
         figures[method] = {
-            "objective": best[0], **{k: v for k, v in best[2].to_json().items() if k != "misses"},
-            "in_scope_best_score": _spread(inside), "out_of_scope_best_score": _spread(outside),
+            "objective": objective[method], "refusal_cost": round(cost, 4),
+            **{k: v for k, v in result.to_json().items() if k != "misses"},
+            "in_scope_confidence": _spread(inside), "out_of_scope_confidence": _spread(outside),
         }
+        if method == "hybrid":
+            figures["hybrid_confidence_lexical_cost"] = {f"{o.confidence_lexical:.2f}": round(c, 4)
+                                                         for c, o in costs}
     default = max(METHODS, key=lambda m: objective[m])
-    figures["chosen_by"] = ("highest MRR@10 + 1 - (2 x in-scope refused share + out-of-scope answered share) / 3, "
-                           "on the tuning part")
+    figures["chosen_by"] = ("ranking weights: highest MRR@10; confidence weight and threshold: lowest "
+                            "(2 x in-scope refused share + out-of-scope answered share); default method: "
+                            "highest MRR@10 + 1 - cost / 3; all on the tuning part")
     return RetrievalSettings(method=default, methods=methods, figures=figures)
 
 
@@ -355,7 +361,9 @@ def format_report(report: Report) -> str:
         s = report.settings.of(method)  # type: ignore[arg-type]
         label = method + (" *" if method == report.default else "")
         cells = "".join(f"{getattr(parts['tune'], a):>8.3f}/{getattr(parts['held'], a):.3f}" for _, a in columns)
-        detail = f"threshold {s.threshold:.3f}" + (f", weight {s.weight:.2f}" if method == "hybrid" else "")
+        detail = f"threshold {s.threshold:.3f}" + (
+            f"; rank: lexical {s.lexical:.2f}, heading {s.heading:.2f}; confidence: lexical "
+            f"{s.confidence_lexical:.2f}" if method == "hybrid" else "")
         lines.append(f"{label:<16}{cells}   ({detail})")
     held = report.results[report.default]["held"]
     verdict = "met" if report.targets_met else "NOT met"

@@ -5,7 +5,8 @@ Dense search finds passages by meaning but is vague about exact terms ("bias?", 
 
 Each passage is indexed with its title, its heading path (its own heading twice: it is the
 question the section answers) and its text. A document's front-matter aliases (other names and
-misspellings people use) go with the section they fit best, or with its first section.
+misspellings people use for its subject) go with its first section, and with the section whose
+heading names the alias, if one does.
 
 A query is split into words; a misspelt word is corrected against the knowledge base's own
 vocabulary ("wieghts" -> "weights", "backprop" -> "backpropagation"), and both the typed and the
@@ -65,6 +66,7 @@ TRANSLATIONS_FILE = "translations.yaml"
 
 _WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _COMPOUND = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_IZE = re.compile(r"^([a-z]{4,})iz(e|es|ed|ing|ation|ations|er|ers)$")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
@@ -79,11 +81,11 @@ def words(text: str) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    """Words that carry the topic, with abbreviations spelled out."""
+    """Words that carry the topic, with abbreviations spelled out and US -ize spellings as -ise."""
     found: list[str] = []
     for word in words(text):
         if word not in STOPWORDS:
-            found += EXPANSIONS.get(word, (word,))
+            found += (_IZE.sub(r"\1is\2", w) for w in EXPANSIONS.get(word, (word,)))
     return found
 
 
@@ -113,8 +115,8 @@ class Speller:
     def correct(self, word: str) -> str:
         """The word itself if it is known, too short or near no domain term; else that term.
 
-        Nearest first (a swapped pair of letters is one edit); then a word the articles use over
-        one only an alias has; then the commoner. A word that starts a longer domain term is that
+        A word the articles use comes before one only an alias has (the aliases list misspellings
+        too); then the nearest (a swapped pair of letters is one edit); then the commoner. A word that starts a longer domain term is that
         term ("vocab" -> "vocabulary") when nothing is within the edit limit.
         """
         if word in self.known or word in STOPWORDS or not word.isalpha() or len(word) < MIN_TYPO_LENGTH[0]:
@@ -128,7 +130,7 @@ class Speller:
                 continue
             distance = OSA.distance(word, target, score_cutoff=limit)
             if distance <= limit:
-                key = (distance, target not in self.known, -count, target)
+                key = (target not in self.known, distance, -count, target)
                 if best is None or key < best:
                     best = key
         if best:
@@ -198,23 +200,25 @@ class LexicalIndex:
         return "\n".join([" ".join(passage.heading_path), passage.heading_path[-1], *aliases, passage.text])
 
     def _place_aliases(self, aliases: Mapping[str, Sequence[str]]) -> dict[int, list[str]]:
-        """Each alias goes with the section of its document whose heading (counted twice) and text
-        share most of its terms; an alias that fits none (a misspelling) with the first section."""
-        sections: dict[str, list[int]] = defaultdict(list)
+        """A document's aliases name its subject, which its first section defines: they go there.
+        An alias that is also a section's own subject (every word of it in that section's heading,
+        as "KV cache" in "What is the KV cache?") goes with that section too."""
+        first: dict[str, int] = {}
         for i, p in enumerate(self.passages):
-            sections[p.path].append(i)
+            if p.anchor and p.path not in first:
+                first[p.path] = i
+        headings = {i: set(self._terms(p.heading_path[-1])) for i, p in enumerate(self.passages) if p.anchor}
         placed: dict[int, list[str]] = defaultdict(list)
         for path, names in aliases.items():
-            positions = sections.get(path, [])
-            candidates = [i for i in positions if self.passages[i].anchor] or positions
-            if not candidates:
+            if path not in first:
                 continue
-            heading = {i: set(self._terms(self.passages[i].heading_path[-1])) for i in candidates}
-            text = {i: set(self._terms(self.passages[i].text)) for i in candidates}
+            own = [i for i in headings if self.passages[i].path == path]
             for name in names:
+                placed[first[path]].append(name)
                 terms = set(self._terms(name))
-                best = max(candidates, key=lambda i: (2 * len(terms & heading[i]) + len(terms & text[i]), -i))
-                placed[best].append(name)
+                subject = next((i for i in own if terms and terms <= headings[i]), None)
+                if subject is not None and subject != first[path]:
+                    placed[subject].append(name)
         return placed
 
     @classmethod

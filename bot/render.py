@@ -41,6 +41,10 @@ def plain_text(answer: Answer, kb_root: str) -> str:
         lines.append("Worked examples:")
         lines += [f"  - {e.title} ({e.path})" for e in answer.examples]
         lines.append("")
+    if answer.see_also:
+        lines.append("See also:")
+        lines += [f"  - {e.title} ({e.path})" for e in answer.see_also]
+        lines.append("")
     if answer.sources and answer.kind != "no_answer":
         lines.append(f"Sources (in {kb_root}):")
         lines += [f"  {n}. {s.heading} ({s.path}, score {s.score:.2f})"
@@ -60,6 +64,11 @@ def _print_rich(answer: Answer, kb_root: str, stream: TextIO) -> None:
         console.print()
         console.print(Text("Worked examples", style="bold"))
         for e in answer.examples:
+            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
+    if answer.see_also:
+        console.print()
+        console.print(Text("See also", style="bold"))
+        for e in answer.see_also:
             console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
     if answer.sources and answer.kind != "no_answer":
         console.print()

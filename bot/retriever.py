@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,15 +37,19 @@ Method = Literal["dense", "bm25", "hybrid"]
 METHODS: tuple[Method, ...] = get_args(Method)
 SETTINGS_FILE = "retrieval.json"
 
+#: A question is answered when one of this many top-ranked passages is a confident match: the
+#: ranking decides what is shown, the confidence whether anything in the KB is on topic.
+CONFIDENCE_DEPTH = 10
+
 #: Questions are embedded from at most this many characters; the model sees ~256 tokens anyway.
 MAX_QUERY_CHARS = 2000
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One passage that matches a query, with its score (higher is closer, max 1): the cosine
-    similarity for "dense", the share of the query's terms matched for "bm25", a blend of both for
-    "hybrid"."""
+    """One passage that matches a query. ``score`` ranks (higher is closer, max 1): the cosine
+    similarity for "dense", the share of the query's terms matched for "bm25", a blend for
+    "hybrid". ``confidence`` is what the no-answer threshold is compared with (see MethodSettings)."""
 
     id: str  # stable: "biases.md#why-does-a-neuron-need-a-bias"
     title: str  # the document's title
@@ -54,6 +59,7 @@ class Hit:
     score: float
     anchor: str = ""  # heading slug inside the file ("" = top)
     kind: str = "article"  # "article" or "example"
+    confidence: float = 0.0
 
     @property
     def heading(self) -> str:
@@ -82,6 +88,14 @@ class DocumentInfo:
         )
 
 
+_PART_SUFFIX = re.compile(r"-part-\d+$")
+
+
+def section_id(passage_id: str) -> str:
+    """The section a passage belongs to: one split for length is "x.md#a-part-2" -> "x.md#a"."""
+    return _PART_SUFFIX.sub("", passage_id)
+
+
 def normalize_query(query: object) -> str:
     """A usable query string, or InputError: control characters removed, whitespace folded."""
     if not isinstance(query, str):
@@ -96,10 +110,18 @@ def normalize_query(query: object) -> str:
 
 @dataclass(frozen=True)
 class MethodSettings:
-    """One ranking method's calibrated figures."""
+    """One method's calibrated figures. Ranking and refusal are blended separately: a question's
+    likeness to a heading orders the passages well, but near misses ("how do I train my dog")
+    look like headings too, so refusal leans on the passage text and the matched terms instead.
 
-    threshold: float  # below this score the best passage is not trusted to answer
-    weight: float = 0.0  # hybrid only: share of the lexical score in the blend
+    hybrid ranks by (1 - lexical - heading) * dense + heading * heading-dense + lexical * BM25,
+    and is confident by (1 - confidence_lexical) * dense + confidence_lexical * BM25.
+    """
+
+    threshold: float  # below this confidence the best passage is not trusted to answer
+    lexical: float = 0.0  # share of BM25 coverage in the ranking score
+    heading: float = 0.0  # share of the question's similarity to the section heading alone
+    confidence_lexical: float = 0.0  # share of BM25 coverage in the confidence
 
 
 @dataclass(frozen=True)
@@ -136,24 +158,44 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class Signals:
-    """Per-passage scores for one query, in passage order, that the ranking methods combine."""
+    """Per-passage scores for one query, in passage order, that the methods combine."""
 
     dense: np.ndarray | None  # cosine similarity to the question as typed
     corrected_dense: np.ndarray | None  # ... to the question with misspellings corrected
+    heading: np.ndarray | None  # ... of the corrected question to each section's heading alone
     lexical: np.ndarray  # BM25 coverage (bot.lexical.LexicalIndex.coverage)
     latin: bool  # the question has words BM25 and the English embedding model can read
 
-    def combine(self, method: Method, weight: float) -> np.ndarray:
+    def rank(self, method: Method, settings: MethodSettings) -> np.ndarray:
+        """The scores passages are ordered by."""
+        if method != "hybrid":
+            return self.confidence(method, settings)
+        if not self.latin:
+            return self.lexical  # see confidence()
+        assert self.corrected_dense is not None and self.heading is not None, "dense scores were not computed"
+        dense = 1 - settings.lexical - settings.heading
+        return dense * self.corrected_dense + settings.heading * self.heading + settings.lexical * self.lexical
+
+    def question_confidence(self, method: Method, settings: MethodSettings) -> float:
+        """The highest confidence among the CONFIDENCE_DEPTH top-ranked passages."""
+        import numpy as np
+
+        top = np.argsort(-self.rank(method, settings), kind="stable")[:CONFIDENCE_DEPTH]
+        return float(self.confidence(method, settings)[top].max())
+
+    def confidence(self, method: Method, settings: MethodSettings) -> np.ndarray:
+        """Per passage, the score the no-answer threshold applies to."""
         if method == "bm25":
             return self.lexical
-        if method == "dense" or self.corrected_dense is None:
+        if method == "dense":
             assert self.dense is not None, "dense scores were not computed"
             return self.dense
         if not self.latin:
             # Nothing an English model can read (Chinese with no term from data/translations.yaml):
             # the dense scores are noise and BM25 found nothing, so nothing is confidently relevant.
             return self.lexical
-        return (1 - weight) * self.corrected_dense + weight * self.lexical
+        assert self.corrected_dense is not None, "dense scores were not computed"
+        return (1 - settings.confidence_lexical) * self.corrected_dense + settings.confidence_lexical * self.lexical
 
 
 class Retriever:
@@ -241,8 +283,10 @@ class Retriever:
         if k < 1:
             raise InputError("k must be at least 1")
         method = self._method(method)
-        scores = self.signals(text, dense=method != "bm25").combine(method, self.settings.of("hybrid").weight)
-        return self._top(scores, min(k, len(self.passages)))
+        signals = self.signals(text, dense=method != "bm25")
+        settings = self.settings.of(method)
+        return self._top(signals.rank(method, settings), signals.confidence(method, settings),
+                         min(k, len(self.passages)))
 
     def _method(self, method: str | None) -> Method:
         method = method or self.settings.method
@@ -256,38 +300,51 @@ class Retriever:
 
     def signals_many(self, queries: list[str], *, dense: bool = True) -> list[Signals]:
         """:meth:`signals` for many queries, embedded in one batch (the eval's path)."""
+        import numpy as np
+
         analyzed = [self.lexical.analyze(q) for q in queries]
         texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
-        rows = dict(zip(texts, self.dense_scores(texts))) if texts else {}
+        vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
+        rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
+                    heading=self.heading_vectors @ vectors[a.text] if dense else None,
                     lexical=self.lexical.coverage(a), latin=a.latin)
             for q, a in zip(queries, analyzed)
         ]
 
+    @cached_property
+    def heading_vectors(self) -> np.ndarray:
+        """Each passage's own heading, embedded alone (see bot.headings); cached beside the index."""
+        from bot.headings import heading_vectors
+
+        return heading_vectors(self.passages, self.encoder, self._loaded.folder)
+
     def dense_scores(self, queries: list[str]) -> np.ndarray:
         """Cosine similarity of every passage to each query: shape (queries, passages), exact search."""
+        return self._dense(self.encoder.encode(queries))
+
+    def _dense(self, vectors: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        vectors = self.encoder.encode(queries)
         n = len(self.passages)
-        found, ids = self._loaded.index.search(vectors, n)
-        scores = np.zeros((len(queries), n), dtype="float32")
-        for row in range(len(queries)):
+        found, ids = self._loaded.index.search(np.ascontiguousarray(vectors, dtype="float32"), n)
+        scores = np.zeros((len(vectors), n), dtype="float32")
+        for row in range(len(vectors)):
             valid = ids[row] >= 0
             scores[row, ids[row][valid]] = found[row][valid]
         return scores
 
-    def _top(self, scores: np.ndarray, k: int) -> list[Hit]:
+    def _top(self, scores: np.ndarray, confidence: np.ndarray, k: int) -> list[Hit]:
         import numpy as np
 
         order = np.argsort(-scores, kind="stable")[:k]
-        return [self._hit(int(i), float(scores[i])) for i in order]
+        return [self._hit(int(i), float(scores[i]), float(confidence[i])) for i in order]
 
-    def _hit(self, position: int, score: float) -> Hit:
+    def _hit(self, position: int, score: float, confidence: float) -> Hit:
         p = self.passages[position]
         return Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
-                   score=round(score, 4), anchor=p.anchor, kind=p.kind)
+                   score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4))
 
     def source_file(self, path: str) -> Path:
         """The absolute path of a KB file named by its KB-relative path."""
