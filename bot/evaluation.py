@@ -365,16 +365,20 @@ def format_report(report: Report) -> str:
             f"; rank: lexical {s.lexical:.2f}, heading {s.heading:.2f}; confidence: lexical "
             f"{s.confidence_lexical:.2f}" if method == "hybrid" else "")
         lines.append(f"{label:<16}{cells}   ({detail})")
-    held = report.results[report.default]["held"]
-    verdict = "met" if report.targets_met else "NOT met"
-    lines += ["", f"* default method. Targets on the held-back part: R@3 >= {TARGETS['recall@3']}, "
-              f"MRR@10 >= {TARGETS['mrr@10']}, refuse-out >= {TARGETS['oos_refusal']}, "
-              f"refuse-in <= {MAX_FALSE_REFUSAL}: {verdict} "
-              f"({held.recall_3:.3f}, {held.mrr_10:.3f}, {held.oos_refusal:.3f}, {held.false_refusal:.3f})."]
+    lines += ["", verdict(report)]
     if report.label_problems:
         lines += ["", f"Labels naming no passage ({len(report.label_problems)}):"]
         lines += [f"  {p}" for p in report.label_problems]
     return "\n".join(lines) + "\n"
+
+
+def verdict(report: Report) -> str:
+    """One sentence: the targets, and whether the default method meets them on the held-back part."""
+    held = report.results[report.default]["held"]
+    return (f"* default method ({report.default}). Targets on the held-back part: R@3 >= {TARGETS['recall@3']}, "
+            f"MRR@10 >= {TARGETS['mrr@10']}, refuse-out >= {TARGETS['oos_refusal']}, "
+            f"refuse-in <= {MAX_FALSE_REFUSAL}: {'met' if report.targets_met else 'NOT met'} "
+            f"({held.recall_3:.3f}, {held.mrr_10:.3f}, {held.oos_refusal:.3f}, {held.false_refusal:.3f}).")
 
 
 def format_misses(report: Report, method: Method | None = None) -> str:

@@ -150,6 +150,14 @@ class RetrievalSettings:
             raise KnowledgeBaseError(f"unknown retrieval method {settings.method!r} in {path}")
         return settings
 
+    @classmethod
+    def load_or_uncalibrated(cls) -> RetrievalSettings:
+        """The saved settings, or dense retrieval with no threshold when there are none yet."""
+        try:
+            return cls.load()
+        except KnowledgeBaseError:
+            return cls(method="dense", methods={m: MethodSettings(threshold=0.0) for m in METHODS})
+
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method,
                 "methods": {m: vars(s) for m, s in self.methods.items()},
@@ -225,19 +233,21 @@ class Retriever:
         encoder: Encoder | None = None,
         rebuild: bool = False,
         progress: BuildProgress | None = None,
+        settings: RetrievalSettings | None = None,
     ) -> Retriever:
         """Open the index for a Markdown folder (default: paramsbot's own KB), building it if needed.
 
         ``cache_dir`` overrides where indexes live (else ``$PARAMSBOT_CACHE_DIR`` or the
         platform cache). ``rebuild`` forces a fresh index. ``progress(stage, done, total)`` is
-        called during a build. Raises KnowledgeBaseError, CacheError or ModelError.
+        called during a build. ``settings`` replaces data/retrieval.json. Raises
+        KnowledgeBaseError, CacheError or ModelError.
         """
         from bot.paths import cache_dir as default_cache
 
         root = Path(path).expanduser() if path is not None else kb_dir()
         encoder = encoder or default_encoder()
         loaded = open_index(root, encoder, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
-        return cls(root, encoder, loaded)
+        return cls(root, encoder, loaded, settings)
 
     @property
     def passages(self) -> list[Passage]:
