@@ -77,7 +77,7 @@ _BLOCKERS = [
     r"\bwhy\b",
     r"\bmean(?:s|ing|t)?\b",
     r"\bstands? for\b",
-    r"\bdifference\b|\bdiffer\b",
+    r"\bdifference\b|\bdiffer\b|\bcompar\w*\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:a|an)\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:parameters?|weights?|biases?|tokens?|flops?|quantization|the kv cache)\s*\??$",
     r"^\s*(?:who|when|where)\b",
