@@ -19,7 +19,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.retriever import CONFIDENCE_DEPTH, Hit, Retriever, normalize_query, section_id
+from bot.ranking import CONFIDENCE_DEPTH
+from bot.retriever import Hit, Retriever, normalize_query, section_id
 
 Kind = Literal["answer", "calculation", "no_answer"]
 

@@ -144,7 +144,8 @@ def evaluate(
 def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool,  # type: ignore[no-untyped-def]
                     calibrating: bool = False):
     from bot.render import build_progress
-    from bot.retriever import RetrievalSettings, Retriever
+    from bot.ranking import RetrievalSettings
+    from bot.retriever import Retriever
 
     # Calibration writes the settings file, so it must run even when that file is missing or stale.
     settings = RetrievalSettings.load_or_uncalibrated() if calibrating else None

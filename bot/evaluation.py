@@ -24,9 +24,8 @@ import yaml
 
 from bot.errors import InputError
 from bot.paths import data_dir
-from bot.retriever import (
-    METHODS, Method, MethodSettings, RetrievalSettings, Retriever, Signals, normalize_query, section_id,
-)
+from bot.ranking import METHODS, Method, MethodSettings, RetrievalSettings, Signals
+from bot.retriever import Retriever, normalize_query, section_id
 
 if TYPE_CHECKING:
     import numpy as np

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.evaluation import EvalQuestion, choose_threshold, load_eval_set
 from bot.errors import InputError
-from bot.retriever import METHODS, RetrievalSettings
+from bot.ranking import METHODS, RetrievalSettings
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.corpus import Passage
 from bot.lexical import LexicalIndex, Speller, content_words, load_translations, words
-from bot.retriever import MethodSettings, Signals
+from bot.ranking import MethodSettings, Signals
 
 
 def passage(path: str, title: str, heading: str, text: str, anchor: str | None = None) -> Passage:
