@@ -130,9 +130,14 @@ def _calculate(question: str, retriever: Retriever) -> Answer | None:
                   examples=examples, calculation=routed.calculation)
 
 
+#: A first paragraph shorter than this is a lead-in ("Both use 16 bits; they split them
+#: differently."): the next paragraph, which says how, comes with it.
+MIN_LEAD_WORDS = 40
+
+
 def tighten(hit: Hit, retriever: Retriever) -> str:
-    """The section's own heading and its first paragraph (with the list or table that a paragraph
-    ending in ":" introduces). A section split for length is shown from its start."""
+    """The section's own heading and its first paragraph (with the list or table a paragraph ending
+    in ":" introduces, or the paragraph after a short lead-in). A split section shows its start."""
     passage = _section_start(hit, retriever)
     return f"**{passage.heading_path[-1]}**\n\n{first_paragraph(passage.text)}\n"
 
@@ -143,7 +148,8 @@ def first_paragraph(text: str) -> str:
         return ""
     taken = [blocks[0]]
     for block in blocks[1:]:
-        if not taken[-1].rstrip().endswith(":"):
+        lead_in = taken[-1].rstrip().endswith(":") or len(" ".join(taken).split()) < MIN_LEAD_WORDS
+        if not lead_in:
             break
         taken.append(block)
     return "\n\n".join(taken)

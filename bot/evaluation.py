@@ -260,7 +260,8 @@ def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> Retrie
     objective: dict[str, float] = {}
     for method in METHODS:
         if method == "hybrid":
-            options = [replace(best_rank, confidence_lexical=c) for c in WEIGHTS]
+            options = [replace(best_rank, confidence_lexical=lex, confidence_heading=head)
+                       for lex in WEIGHTS for head in HEADING_WEIGHTS if lex + head <= 1.0]
         else:
             options = [fixed[method]]
         costs = []
@@ -278,8 +279,8 @@ def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> Retrie
             "in_scope_confidence": _spread(inside), "out_of_scope_confidence": _spread(outside),
         }
         if method == "hybrid":
-            figures["hybrid_confidence_lexical_cost"] = {f"{o.confidence_lexical:.2f}": round(c, 4)
-                                                         for c, o in costs}
+            figures["hybrid_confidence_cost"] = {
+                f"lexical {o.confidence_lexical:.2f}, heading {o.confidence_heading:.2f}": round(c, 4) for c, o in costs}
     default = max(METHODS, key=lambda m: objective[m])
     figures["chosen_by"] = ("ranking weights: highest MRR@10; confidence weight and threshold: lowest "
                             "(2 x in-scope refused share + out-of-scope answered share); default method: "
@@ -362,7 +363,7 @@ def format_report(report: Report) -> str:
         cells = "".join(f"{getattr(parts['tune'], a):>8.3f}/{getattr(parts['held'], a):.3f}" for _, a in columns)
         detail = f"threshold {s.threshold:.3f}" + (
             f"; rank: lexical {s.lexical:.2f}, heading {s.heading:.2f}; confidence: lexical "
-            f"{s.confidence_lexical:.2f}" if method == "hybrid" else "")
+            f"{s.confidence_lexical:.2f}, heading {s.confidence_heading:.2f}" if method == "hybrid" else "")
         lines.append(f"{label:<16}{cells}   ({detail})")
     lines += ["", verdict(report)]
     if report.label_problems:

@@ -25,23 +25,26 @@ if TYPE_CHECKING:
 CACHE_FILE = "headings.json"
 
 
-def heading_text(passage: Passage) -> str:
-    """The question a passage answers: its own heading, or its document's title for an intro."""
-    return passage.heading_path[-1] if passage.anchor else passage.title
-
-
 def heading_vectors(passages: Sequence[Passage], encoder: Encoder, folder: Path | None) -> np.ndarray:
-    """One normalised vector per passage (shape passages x dimension), from the cache where it can."""
+    """One normalised vector per passage (shape passages x dimension), from the cache where it can.
+
+    A document's intro (the text before its first heading) asks no question of its own: its row
+    is zero, so likeness to the title ("Parameters") never lifts an overview above the section
+    that answers ("What is a parameter in an LLM?")."""
     import numpy as np
 
-    texts = [heading_text(p) for p in passages]
+    texts = {p.heading_path[-1] for p in passages if p.anchor}
     cached = _read(folder, encoder) if folder else {}
-    missing = sorted(set(texts) - cached.keys())
+    missing = sorted(texts - cached.keys())
     if missing:
         cached.update(zip(missing, encoder.encode(missing)))
         if folder:
-            _write(folder, encoder, {t: cached[t] for t in set(texts)})
-    return np.stack([cached[t] for t in texts]).astype("float32") if texts else np.zeros((0, encoder.dimension), "float32")
+            _write(folder, encoder, {t: cached[t] for t in texts})
+    vectors = np.zeros((len(passages), encoder.dimension), dtype="float32")
+    for row, p in enumerate(passages):
+        if p.anchor:
+            vectors[row] = cached[p.heading_path[-1]]
+    return vectors
 
 
 def _read(folder: Path, encoder: Encoder) -> dict[str, np.ndarray]:

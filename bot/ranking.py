@@ -37,13 +37,14 @@ class MethodSettings:
     look like headings too, so refusal leans on the passage text and the matched terms instead.
 
     hybrid ranks by (1 - lexical - heading) * dense + heading * heading-dense + lexical * BM25,
-    and is confident by (1 - confidence_lexical) * dense + confidence_lexical * BM25.
+    and is confident by the same blend with the confidence_ weights.
     """
 
     threshold: float  # below this confidence the best passage is not trusted to answer
     lexical: float = 0.0  # share of BM25 coverage in the ranking score
     heading: float = 0.0  # share of the question's similarity to the section heading alone
     confidence_lexical: float = 0.0  # share of BM25 coverage in the confidence
+    confidence_heading: float = 0.0  # share of heading similarity in the confidence
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,7 @@ class Signals:
         """The scores passages are ordered by."""
         if method != "hybrid":
             return self.confidence(method, settings)
-        if not self.latin:
-            return self.lexical  # see confidence()
-        assert self.corrected_dense is not None and self.heading is not None, "dense scores were not computed"
-        dense = 1 - settings.lexical - settings.heading
-        return dense * self.corrected_dense + settings.heading * self.heading + settings.lexical * self.lexical
+        return self._blend(settings.lexical, settings.heading)
 
     def question_confidence(self, method: Method, settings: MethodSettings) -> float:
         """The highest confidence among the CONFIDENCE_DEPTH top-ranked passages."""
@@ -120,9 +117,12 @@ class Signals:
         if method == "dense":
             assert self.dense is not None, "dense scores were not computed"
             return self.dense
+        return self._blend(settings.confidence_lexical, settings.confidence_heading)
+
+    def _blend(self, lexical: float, heading: float) -> np.ndarray:
         if not self.latin:
             # Nothing an English model can read (Chinese with no term from data/translations.yaml):
             # the dense scores are noise and BM25 found nothing, so nothing is confidently relevant.
             return self.lexical
-        assert self.corrected_dense is not None, "dense scores were not computed"
-        return (1 - settings.confidence_lexical) * self.corrected_dense + settings.confidence_lexical * self.lexical
+        assert self.corrected_dense is not None and self.heading is not None, "dense scores were not computed"
+        return (1 - lexical - heading) * self.corrected_dense + heading * self.heading + lexical * self.lexical

@@ -93,9 +93,13 @@ def test_comparison_questions_are_recognised(question, sides):
     assert comparison_sides(question) == sides
 
 
-def test_a_lead_in_paragraph_keeps_the_list_it_introduces():
+def test_a_lead_in_paragraph_keeps_what_it_introduces():
     text = "A bigger model costs more in five ways:\n\n- memory\n- compute\n\nMore detail."
     assert first_paragraph(text) == "A bigger model costs more in five ways:\n\n- memory\n- compute"
+    long_enough = " ".join(["word"] * 45)
+    assert first_paragraph(f"{long_enough}\n\nDetail.") == long_enough
+    assert first_paragraph("Both use 16 bits.\n\nThey split them differently.\n\nMore.") == \
+        "Both use 16 bits.\n\nThey split them differently."
 
 
 @pytest.mark.parametrize("question, total", [
