@@ -42,8 +42,7 @@ def app(kb: Path, tmp_path: Path) -> ParamsbotApp:
 
 
 def answers(app: ParamsbotApp) -> list[AnswerView]:
-    return list(app.query(AnswerView).results(AnswerView)) if app.screen is app._main else \
-        list(app._main.query(AnswerView).results(AnswerView))
+    return list(app._main.query(AnswerView).results(AnswerView))
 
 
 async def ask(pilot, app: ParamsbotApp, question: str) -> Answer:  # type: ignore[no-untyped-def]

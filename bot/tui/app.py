@@ -40,7 +40,7 @@ from bot.tui.widgets.answer_view import AnswerView
 from bot.tui.widgets.calculator_panel import CalculatorPanel
 from bot.tui.widgets.chat_log import ChatLog
 from bot.tui.widgets.prompt import Prompt
-from bot.tui.widgets.status_bar import StatusBar
+from bot.tui.widgets.status_bar import State, StatusBar
 from bot.tui.widgets.suggestions import Suggestions
 from bot.tui.widgets.topic_tree import TopicTree
 
@@ -80,6 +80,7 @@ class ParamsbotApp(App[None]):
         self.load_error: tuple[str, str] | None = None  # (error, what to do)
         self.documents: dict[str, Any] = {}
         self.conversation = Conversation()
+        self._last_links: list[Link] = []  # the links of the last answer, for Ctrl+O
         self._queue: deque[tuple[int, str]] = deque()
         self._answering = False
         self._next_id = 0
@@ -275,6 +276,7 @@ class ParamsbotApp(App[None]):
     @on(msg.Answered)
     async def _answered(self, event: msg.Answered) -> None:
         self.conversation.record(event.question, event.query, event.answer, self.documents)
+        self._last_links = list(event.links)
         view = self._chat_log.exchange(event.exchange_id)
         await view.show_answer(event.answer, event.links)
         self._chat_log.reveal(view)
@@ -336,8 +338,7 @@ class ParamsbotApp(App[None]):
             return list(self.screen.page.links)
         if not self.conversation.exchanges:
             return []
-        last = self._chat_log.query(AnswerView).last() if self._chat_log.query(AnswerView) else None
-        links = list(last.links) if last is not None else []
+        links = list(self._last_links)
         if self.conversation.exchanges[-1].answer.calculation:
             links.insert(0, Link("Open in calculator", "calc:last", "Calculator"))
         return links
@@ -466,8 +467,8 @@ class ParamsbotApp(App[None]):
     def _chat_log(self) -> ChatLog:
         return self._main.query_one(ChatLog)
 
-    def _status(self, text: str, state: str) -> None:
-        self._main.query_one(StatusBar).show(text, state)  # type: ignore[arg-type]
+    def _status(self, text: str, state: State) -> None:
+        self._main.query_one(StatusBar).show(text, state)
 
     def _remember_theme(self, name: str) -> None:
         if name == self._settings.theme:
