@@ -84,8 +84,8 @@ async def test_answer_shows_markdown_sources_and_links(app: ParamsbotApp) -> Non
         text = screen_text(app)
         assert "› what is a bias" in text
         assert "A bias is a learned number" in text
-        assert "Worked examples: A neuron with two inputs" in text
-        assert "Related: Weights · Parameters" in text
+        assert "Worked example: A neuron with two inputs" in text
+        assert "Related: Parameters · Weights" in text  # the answer's "see also", from front matter
         assert "1. Biases > What is a bias? (0." in text  # title > heading, then the score
         view = answers(app)[-1]
         groups = [link.group for link in view.links]

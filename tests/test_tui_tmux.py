@@ -73,9 +73,10 @@ def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp
         time.sleep(0.3)
         subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # ...even while loading
         # The index is built and the model loaded, then the answer shows from its top: the question,
-        # then the answer under its heading path (the bar marks an answer).
-        screen = _wait_for(session, "▌ Biases >", 600)
-        assert "› what is a bias" in screen
+        # the answer (the bar marks it), its links and its sources from biases.md.
+        screen = _wait_for(session, "Sources:", 600)
+        assert "› what is a bias" in screen and "▌ " in screen
+        assert "1. Biases > " in screen
         screen = _quit_and_read_exit(session)
         assert "paramsbot-exit=0" in screen
         assert "Traceback" not in screen

@@ -43,6 +43,13 @@ DOCS = {
 }
 
 
+def test_answer_links_prefer_the_answers_see_also() -> None:
+    answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7, anchor="why")],
+                    see_also=[ExampleLink("Weights [W]", "weights.md")])
+    assert [(link.group, link.href) for link in answer_links(answer, DOCS)] == [
+        ("Related", "/weights.md"), ("Source", "/biases.md#why")]
+
+
 def test_answer_links_list_examples_related_and_sources() -> None:
     answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7125, anchor="why")],
                     [ExampleLink("Worked example: a forward pass", "examples/a.md")])
@@ -53,7 +60,7 @@ def test_answer_links_list_examples_related_and_sources() -> None:
         ("Source", "Biases > Why? (0.71)", "/biases.md#why"),
     ]
     markdown = links_markdown(links)
-    assert "**Worked examples:** [a forward pass](/examples/a.md)" in markdown
+    assert "**Worked example:** [a forward pass](/examples/a.md)" in markdown
     assert "[Weights \\[W\\]](/weights.md)" in markdown
     assert "1. [Biases > Why? (0.71)](/biases.md#why)" in markdown
 

@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.corpus import chunk_document, read_documents
+from bot.ranking import MethodSettings, RetrievalSettings
 from bot.retriever import DocumentInfo, Hit
 
 TUI_KB = {
@@ -135,6 +136,8 @@ class FakeRetriever:
             for d in documents
         }
         self.passages = [p for d in documents for p in chunk_document(d, lambda t: len(t.split()), 10_000)]
+        # One "method" whose confidence is the overlap score; below 0.5 there is no answer.
+        self.settings = RetrievalSettings(method="dense", methods={"dense": MethodSettings(threshold=0.5)})
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         wanted = _words(query)
@@ -146,7 +149,7 @@ class FakeRetriever:
             scored.append((-round(score, 4), position, p))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
-                    score=-s, anchor=p.anchor, kind=p.kind) for s, _, p in scored[:k]]
+                    score=-s, anchor=p.anchor, kind=p.kind, confidence=-s) for s, _, p in scored[:k]]
 
 
 def fake_factory(kb_root: Path, gate: threading.Event | None = None) -> Callable[[Any], FakeRetriever]:

@@ -64,11 +64,15 @@ def _title(documents: Mapping[str, Any], path: str) -> str | None:
 
 
 def answer_links(answer: Answer, documents: Mapping[str, Any]) -> list[Link]:
-    """Worked examples, related articles (from the best source's front matter) and sources."""
+    """Worked examples, related articles and sources. The related articles are the answer's "see
+    also" (chosen from the best source's front matter); failing that, all of that front matter's."""
     links = [Link(_example_label(e.title), kb_href(e.path), "Worked example") for e in answer.examples]
     if answer.kind == "no_answer":
         return links
-    if answer.sources:
+    see_also = getattr(answer, "see_also", None)
+    if see_also:
+        links += [Link(link.title, kb_href(link.path), "Related") for link in see_also]
+    elif answer.sources:
         links += related_links(answer.sources[0].path, documents, skip={e.path for e in answer.examples})
     links += [Link(f"{s.heading} ({s.score:.2f})", kb_href(s.path, s.anchor), "Source") for s in answer.sources]
     return links
@@ -106,9 +110,10 @@ def _label(text: str) -> str:
 def links_markdown(links: list[Link]) -> str:
     """The links as compact Markdown lines, one line per group, sources numbered."""
     lines = []
-    for group, heading in (("Worked example", "Worked examples"), ("Related", "Related")):
+    for group, heading in (("Worked example", "Worked example"), ("Related", "Related")):
         chosen = [link for link in links if link.group == group]
         if chosen:
+            heading += "s" if len(chosen) > 1 and group != "Related" else ""
             lines.append(f"**{heading}:** " + " · ".join(f"[{_label(x.label)}]({x.href})" for x in chosen))
     sources = [link for link in links if link.group == "Source"]
     if sources:
