@@ -42,7 +42,7 @@ def wait_for(session: str, text: str, timeout: float, start: float) -> float:
 
 def one_run(env: dict[str, str], question: str, n: int) -> tuple[float, float, float]:
     session = f"paramsbot-bench-{os.getpid()}-{n}"
-    command = f"cd {REPO} && exec {sys.executable} -m bot"
+    command = f"cd {REPO} && exec env -u COLUMNS -u LINES {sys.executable} -m bot"  # the pane's size wins
     start = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e",
                     f"PYTHONPATH={env['PYTHONPATH']}", "-e", f"PARAMSBOT_CACHE_DIR={env['PARAMSBOT_CACHE_DIR']}",
