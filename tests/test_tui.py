@@ -350,6 +350,17 @@ async def test_unreadable_knowledge_base_is_a_message_not_a_crash(tmp_path: Path
     assert app.return_code in (0, None)
 
 
+async def test_missing_kb_folder_with_the_real_loader_is_a_message(tmp_path: Path) -> None:
+    from bot.tui.loading import open_retriever
+
+    missing = tmp_path / "no-such-kb"
+    app = ParamsbotApp(missing, retriever_factory=open_retriever(missing, tmp_path / "cache"), export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.load_error is not None)
+        assert "knowledge base folder not found" in status(app)
+        assert app.load_error[1].startswith("Check that the folder exists")
+
+
 async def test_broken_index_or_unexpected_error_is_a_message(kb: Path, tmp_path: Path) -> None:
     def broken(progress: object) -> FakeRetriever:
         raise RuntimeError("index file truncated")

@@ -208,6 +208,9 @@ class ParamsbotApp(App[None]):
         problems = list(getattr(event.retriever, "problems", ()))
         if problems:
             self.notify("Skipped: " + "; ".join(problems), title="Some KB files were skipped", severity="warning")
+        unsaved = (getattr(event.retriever, "index_info", None) or {}).get("unsaved")
+        if unsaved:
+            self.notify(f"{unsaved}; it will be rebuilt next time", title="Index kept in memory", severity="warning")
         self._next_question()
 
     @on(msg.RetrieverFailed)
