@@ -8,10 +8,13 @@ status line says what is happening, and a question typed meanwhile waits in the 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from typing import Any
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
@@ -43,6 +47,25 @@ from bot.tui.widgets.prompt import Prompt
 from bot.tui.widgets.status_bar import State, StatusBar
 from bot.tui.widgets.suggestions import Suggestions
 from bot.tui.widgets.topic_tree import TopicTree
+
+
+def _while_running(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Awaitable[None]]:
+    """For handlers of workers' messages: one can arrive while the app shuts down, after its
+    widgets are gone; then it is dropped instead of failing on a missing widget."""
+
+    @functools.wraps(handler)
+    async def run(app: ParamsbotApp, event: Any) -> None:
+        if not app.is_running:
+            return
+        try:
+            result = handler(app, event)
+            if inspect.isawaitable(result):
+                await result
+        except NoMatches:
+            if app.is_running:
+                raise
+
+    return run
 
 
 class ParamsbotApp(App[None]):
@@ -196,10 +219,12 @@ class ParamsbotApp(App[None]):
     # --- loading ------------------------------------------------------------------------------------
 
     @on(msg.LoadProgressed)
+    @_while_running
     def _load_progressed(self, event: msg.LoadProgressed) -> None:
         self._status(status_text(event.stage, event.done, event.total), "loading")
 
     @on(msg.RetrieverReady)
+    @_while_running
     def _retriever_ready(self, event: msg.RetrieverReady) -> None:
         self.retriever = event.retriever
         self.documents = dict(getattr(event.retriever, "documents", {})) or self.documents
@@ -214,6 +239,7 @@ class ParamsbotApp(App[None]):
         self._next_question()
 
     @on(msg.RetrieverFailed)
+    @_while_running
     def _retriever_failed(self, event: msg.RetrieverFailed) -> None:
         self.load_error = (event.error, event.advice)
         self._status(f"cannot load the knowledge base: {event.error}", "error")
@@ -224,12 +250,14 @@ class ParamsbotApp(App[None]):
             self._chat_log.exchange(exchange_id).show_error(self._load_error_text())
 
     @on(msg.TopicsLoaded)
+    @_while_running
     def _topics_loaded(self, event: msg.TopicsLoaded) -> None:
         if not self.documents:
             self.documents = dict(event.topics.documents)
         self._main.query_one(TopicTree).show(event.topics)
 
     @on(msg.TopicsFailed)
+    @_while_running
     def _topics_failed(self, event: msg.TopicsFailed) -> None:
         self._main.query_one(TopicTree).show_error(event.error)
 
@@ -277,6 +305,7 @@ class ParamsbotApp(App[None]):
         self.answer(exchange_id, question, query, self.retriever)
 
     @on(msg.Answered)
+    @_while_running
     async def _answered(self, event: msg.Answered) -> None:
         self.conversation.record(event.question, event.query, event.answer, self.documents)
         self._last_links = list(event.links)
@@ -286,6 +315,7 @@ class ParamsbotApp(App[None]):
         self._answer_done()
 
     @on(msg.AnswerFailed)
+    @_while_running
     def _answer_failed(self, event: msg.AnswerFailed) -> None:
         self._chat_log.exchange(event.exchange_id).show_error(event.error)
         self._answer_done()
@@ -324,10 +354,12 @@ class ParamsbotApp(App[None]):
             self.read_page(target.path, target.anchor)
 
     @on(msg.PageRead)
+    @_while_running
     def _page_read(self, event: msg.PageRead) -> None:
         self.push_screen(ReaderScreen(event.page))
 
     @on(msg.PageFailed)
+    @_while_running
     def _page_failed(self, event: msg.PageFailed) -> None:
         self.notify(event.error, title="Cannot open the page", severity="error")
 
@@ -362,6 +394,7 @@ class ParamsbotApp(App[None]):
     # --- calculator --------------------------------------------------------------------------------------
 
     @on(msg.PresetsLoaded)
+    @_while_running
     def _presets_loaded(self, event: msg.PresetsLoaded) -> None:
         self._main.query_one(CalculatorPanel).set_presets(event.choices)
 
@@ -371,6 +404,7 @@ class ParamsbotApp(App[None]):
         self.calculate(self._calc_generation, event.form)
 
     @on(msg.Calculated)
+    @_while_running
     def _calculated(self, event: msg.Calculated) -> None:
         if event.generation == self._calc_generation:
             self._main.query_one(CalculatorPanel).show(event.outcome)
