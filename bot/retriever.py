@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.corpus import Passage
-from bot.encoder import Encoder, default_encoder
+from bot.encoder import Encoder, default_encoder, query_encoder
 from bot.errors import InputError
 from bot.index import BuildProgress, LoadedIndex, open_index
 from bot.paths import kb_dir
@@ -110,9 +110,11 @@ class Retriever:
         from bot.paths import cache_dir as default_cache
 
         root = Path(path).expanduser() if path is not None else kb_dir()
-        encoder = encoder or default_encoder()
-        loaded = open_index(root, encoder, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
-        return cls(root, encoder, loaded)
+        chosen = encoder or default_encoder()
+        loaded = open_index(root, chosen, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
+        if encoder is None:  # questions go through the model's ONNX export when the index has one
+            chosen = query_encoder(chosen, loaded.onnx, loaded.onnx_problem)
+        return cls(root, chosen, loaded)
 
     @property
     def passages(self) -> list[Passage]:
