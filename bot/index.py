@@ -48,7 +48,8 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 FLAT, HNSW = "flat-ip", "hnsw-ip"
 
-#: Events a long build reports: ("scan"|"embed"|"index"|"export"|"write", done, total).
+#: Events a long build reports: ("scan"|"embed"|"index"|"export"|"write", done, total);
+#: "export" (0, 1) comes once, before the model is exported to ONNX.
 BuildProgress = Callable[[str, int, int], None]
 
 
@@ -334,17 +335,14 @@ def _export(encoder: Encoder, cache_root: Path, texts: Sequence[str], manifest: 
 
     if not can_export(encoder):
         return
-    if progress:
-        progress("export", 0, 1)
     samples = [*texts[:8], *sorted(texts, key=len)[-8:]]  # the first passages and the longest
+    announce = (lambda: progress("export", 0, 1)) if progress else None
     try:
-        manifest["onnx"] = ensure_export(encoder, cache_root, samples).to_dict()  # type: ignore[arg-type]
+        manifest["onnx"] = ensure_export(encoder, cache_root, samples, announce).to_dict()  # type: ignore[arg-type]
     except ExportFailed as error:
         manifest["onnx_problem"] = str(error)
     except OSError as error:
         manifest["onnx_problem"] = f"the ONNX export could not be saved ({error.strerror or error})"
-    if progress:
-        progress("export", 1, 1)
 
 
 def _same_graph(info: dict[str, Any], plan: dict[str, Any]) -> bool:

@@ -97,14 +97,16 @@ def model_folder(cache_root: Path, encoder: SentenceTransformerEncoder) -> Path:
 
 
 #: Exports verified in this process, by model fingerprint: another cache gets a copy, not a re-export.
-_VERIFIED: dict[str, Path] = {}
+_VERIFIED: dict[str, tuple[Path, str]] = {}
 
 
-def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples: Sequence[str] = ()) -> ExportRecord:
+def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples: Sequence[str] = (),
+                  announce: Callable[[], None] | None = None) -> ExportRecord:
     """A verified ONNX export of the encoder's model in the cache, made now if there is none.
 
-    ``samples`` (e.g. some of the passages being indexed) are verified besides VERIFY_TEXTS.
-    Raises ExportFailed with a one-line reason, or OSError when the cache cannot be written.
+    ``samples`` (e.g. some of the passages being indexed) are verified besides VERIFY_TEXTS;
+    ``announce`` is called before a (slow) export. Raises ExportFailed with a one-line reason,
+    or OSError when the cache cannot be written.
     """
     home = model_folder(cache_root, encoder)
     with folder_lock(home) as locked:
@@ -113,12 +115,15 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
             return _record(cache_root, *stored)
         if locked:
             remove_stale_temps(home)  # left by an export that was killed
-        earlier = _VERIFIED.get(encoder.fingerprint)
         check: dict[str, Any] = {}
-        if earlier is not None and earlier.is_dir():
-            final, checksum = _publish(home, lambda temp: _copy(earlier, temp))
-            check["copied_from"] = str(earlier)
+        copied = _copy_verified(home, encoder.fingerprint)
+        if copied is not None:
+            final, checksum = copied
+            check["copied_from"] = str(_VERIFIED[encoder.fingerprint][0])
         else:
+            if announce:
+                announce()
+
             def export(temp: Path) -> None:
                 try:
                     encoder.export_onnx(temp)
@@ -135,7 +140,7 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
             "fingerprint": encoder.fingerprint, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "verified": check,
         }, indent=1))
-        _VERIFIED[encoder.fingerprint] = final
+        _VERIFIED[encoder.fingerprint] = (final, checksum)
         return _record(cache_root, final, checksum)
 
 
@@ -173,9 +178,30 @@ def _publish(home: Path, fill: Callable[[Path], None]) -> tuple[Path, str]:
     return final, checksum
 
 
-def _copy(source: Path, temp: Path) -> None:
-    for name in ONNX_FILES:
-        shutil.copyfile(source / name, temp / name)
+class _CopyFailed(Exception):
+    pass
+
+
+def _copy_verified(home: Path, fingerprint: str) -> tuple[Path, str] | None:
+    """Copy an export this process verified earlier (in another cache), if it is still intact."""
+    if fingerprint not in _VERIFIED:
+        return None
+    source, checksum = _VERIFIED[fingerprint]
+
+    def copy(temp: Path) -> None:
+        try:
+            for name in ONNX_FILES:
+                shutil.copyfile(source / name, temp / name)
+        except OSError as error:
+            raise _CopyFailed from error
+        if export_checksum(temp) != checksum:
+            raise _CopyFailed
+
+    try:
+        return _publish(home, copy)
+    except _CopyFailed:
+        del _VERIFIED[fingerprint]
+        return None
 
 
 def verify(encoder: SentenceTransformerEncoder, folder: Path, samples: Sequence[str] = ()) -> dict[str, Any]:
