@@ -21,7 +21,7 @@ memory-mapped when FAISS allows it (flat and HNSW storage both are, with ``IO_FL
 
 When the encoder is the default sentence-transformers one, the build also makes sure an ONNX
 export of the model exists (:mod:`bot.onnx_export`) and records it in the manifest, so questions
-can be embedded without torch.
+can be embedded without torch; once it exists, builds embed new passages with it too.
 """
 
 from __future__ import annotations
@@ -267,7 +267,8 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
     previous = _previous_vectors(folder, encoder) if reuse else None
     old_rows = previous[1] if previous else {}
     missing = list(dict.fromkeys(t for t in texts if t not in old_rows))  # unique, in order
-    fresh = encoder.encode(
+    embedder = _embedder(encoder, cache_root) if missing else encoder
+    fresh = embedder.encode(
         missing, progress=(lambda done, total: progress("embed", done, total)) if progress else None,
     ) if missing else np.zeros((0, encoder.dimension), dtype="float32")
     fresh = np.ascontiguousarray(fresh, dtype="float32")
@@ -309,7 +310,7 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
         if settings.export_onnx:
             _export(encoder, cache_root, texts, manifest, progress)
         manifest["build"] = {"embedded": len(missing), "reused": int((~is_fresh).sum()),
-                             "seconds": round(time.perf_counter() - started, 3)}
+                             "encoder": type(embedder).__name__, "seconds": round(time.perf_counter() - started, 3)}
         atomic_write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         _remove_unused(folder, manifest["index"]["file"])
     except OSError as error:
@@ -326,6 +327,13 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
         record = ExportRecord.from_dict(manifest["onnx"])
         loaded.onnx = record.model(cache_root) if record else None
     return loaded
+
+
+def _embedder(encoder: Encoder, cache_root: Path) -> Encoder:
+    """The encoder's verified ONNX twin if the cache has one (no torch to load), else the encoder."""
+    from bot.onnx_export import stored_twin
+
+    return stored_twin(encoder, cache_root) or encoder
 
 
 def _export(encoder: Encoder, cache_root: Path, texts: Sequence[str], manifest: dict[str, Any],

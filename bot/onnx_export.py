@@ -7,7 +7,8 @@ Layout under the cache root (next to ``indexes/``)::
     models/<model>-<fingerprint>/onnx-<sha12>/model.weights  its weights (ONNX external data)
 
 An index build calls :func:`ensure_export`. A stored export whose checksum holds is reused (no
-torch needed); otherwise the model is exported with torch, the ONNX vectors are compared with
+torch needed), and also embeds the build's new passages (:func:`stored_twin`), so only the first
+build per model loads torch. Otherwise the model is exported with torch, the ONNX vectors are compared with
 sentence-transformers' on varied texts (each cosine at least :data:`MIN_COSINE`), and only then
 is the folder renamed into place. The index manifest records which export it uses and its
 checksum; :class:`bot.encoder.OnnxEncoder` checks that checksum again before loading it.
@@ -142,6 +143,20 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
         }, indent=1))
         _VERIFIED[encoder.fingerprint] = (final, checksum)
         return _record(cache_root, final, checksum)
+
+
+def stored_twin(encoder: object, cache_root: Path) -> OnnxEncoder | None:
+    """The encoder's verified ONNX export from the cache as an encoder, if there is one.
+
+    Builds embed new passages with it, so editing a file does not load torch; it hands over to
+    ``encoder`` if onnxruntime fails.
+    """
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return None
+    stored = _stored_export(model_folder(cache_root, encoder))
+    if stored is None:
+        return None
+    return OnnxEncoder(OnnxModel(*stored), encoder.model_path, encoder.model_id, fallback=encoder)
 
 
 def _stored_export(home: Path) -> tuple[Path, str] | None:

@@ -189,6 +189,20 @@ def test_one_shot_json_answer_never_imports_torch(mini_kb):
 
 
 @pytest.mark.slow
+def test_editing_a_file_re_embeds_it_without_torch(mini_kb, isolated_cache):
+    assert _explain("--kb", str(mini_kb), "--json", "what is a bias").returncode == 0  # first build + export
+    (mini_kb / "weights.md").write_text("---\ntitle: Weights\n---\n## What is a weight?\nA multiplier.\n")
+    result = _explain("--kb", str(mini_kb), "--json", "what is a weight", python_args=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["sources"][0]["path"] == "weights.md"
+    assert not [m for m in imported_modules(result.stderr) if m.split(".")[0] in HEAVY]
+    from bot.index import index_folder
+
+    build = read_manifest(index_folder(mini_kb, isolated_cache))["build"]
+    assert build == {**build, "embedded": 1, "reused": 3, "encoder": "OnnxEncoder"}
+
+
+@pytest.mark.slow
 def test_damaged_export_warns_on_one_line_and_answers_like_sentence_transformers(mini_kb, isolated_cache):
     built = _explain("--kb", str(mini_kb), "--json", "why does a neuron need a bias")
     assert built.returncode == 0, built.stderr
