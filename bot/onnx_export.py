@@ -98,7 +98,7 @@ def model_folder(cache_root: Path, encoder: SentenceTransformerEncoder) -> Path:
 
 
 #: Exports verified in this process, by model fingerprint: another cache gets a copy, not a re-export.
-_VERIFIED: dict[str, tuple[Path, str]] = {}
+_VERIFIED: dict[str, tuple[Path, str, dict[str, Any]]] = {}
 
 
 def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples: Sequence[str] = (),
@@ -120,7 +120,8 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
         copied = _copy_verified(home, encoder.fingerprint)
         if copied is not None:
             final, checksum = copied
-            check["copied_from"] = str(_VERIFIED[encoder.fingerprint][0])
+            source, _, source_check = _VERIFIED[encoder.fingerprint]
+            check.update(source_check, copied_from=str(source))
         else:
             if announce:
                 announce()
@@ -141,7 +142,7 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
             "fingerprint": encoder.fingerprint, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "verified": check,
         }, indent=1))
-        _VERIFIED[encoder.fingerprint] = (final, checksum)
+        _VERIFIED[encoder.fingerprint] = (final, checksum, {k: v for k, v in check.items() if k != "copied_from"})
         return _record(cache_root, final, checksum)
 
 
@@ -201,7 +202,7 @@ def _copy_verified(home: Path, fingerprint: str) -> tuple[Path, str] | None:
     """Copy an export this process verified earlier (in another cache), if it is still intact."""
     if fingerprint not in _VERIFIED:
         return None
-    source, checksum = _VERIFIED[fingerprint]
+    source, checksum, _ = _VERIFIED[fingerprint]
 
     def copy(temp: Path) -> None:
         try:
