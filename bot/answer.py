@@ -72,6 +72,9 @@ class Answer:
 def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     """Answer one question from the knowledge base. Raises InputError for an unusable question."""
     text = normalize_query(question)
+    calculated = _calculate(text, retriever)
+    if calculated is not None:
+        return calculated
     hits = retriever.search(text, k=max(k, 1))
     if not hits or hits[0].score < NO_ANSWER_THRESHOLD:
         # No passage is shown for a question the KB cannot answer: a weak match is not an answer.
@@ -84,6 +87,19 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
         sources=[_source(h) for h in hits[:k]],
         examples=examples_for(best, retriever),
     )
+
+
+def _calculate(question: str, retriever: Retriever) -> Answer | None:
+    """A question that asks for a number (parameters, memory, FLOPs...) goes to the calculator."""
+    from bot.calc.chat import route  # pure Python, no heavy imports; loaded only when asked
+
+    routed = route(question)
+    if routed is None:
+        return None
+    examples = [ExampleLink(title=retriever.documents[path].title, path=path)
+                for path in routed.examples if path in retriever.documents]
+    return Answer(question=question, kind="calculation", answer=routed.markdown,
+                  examples=examples, calculation=routed.calculation)
 
 
 def compose_markdown(hit: Hit) -> str:

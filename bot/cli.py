@@ -19,6 +19,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from bot.calc.cli import calc_command
 from bot.errors import InputError, KnowledgeBaseError, ParamsbotError
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
@@ -90,6 +91,9 @@ def ask(
 
         print_answer(result, str(retriever.kb_root))
     raise typer.Exit(EXIT_NO_ANSWER if result.kind == "no_answer" else EXIT_OK)
+
+
+app.command("calc")(calc_command)
 
 
 def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool):  # type: ignore[no-untyped-def]

@@ -132,7 +132,9 @@ def why_stale(manifest: dict[str, Any], encoder: Encoder, kb_hashes: dict[str, s
     if manifest.get("model") != expected["model"]:
         return "embedding model changed"
     files = manifest.get("files")
-    if not isinstance(files, dict) or {k: v.get("sha256") for k, v in files.items()} != kb_hashes:
+    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+        return "manifest damaged"
+    if {k: v.get("sha256") for k, v in files.items()} != kb_hashes:
         return "knowledge base changed"
     return None
 
@@ -154,6 +156,9 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
         info = manifest["index"]
         passages = [Passage.from_dict(p) for p in manifest["passages"]]
         documents = dict(manifest["documents"])
+        problems = [str(p) for p in manifest.get("problems") or []]
+        if not all(isinstance(d, dict) for d in documents.values()):
+            return None
         file = folder / str(info["file"])
         if Path(info["file"]).name != info["file"] or sha256_file(file) != info["sha256"]:
             return None
@@ -162,12 +167,11 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
         index = faiss.read_index(str(file), getattr(faiss, "IO_FLAG_MMAP_IFC", 0) | faiss.IO_FLAG_READ_ONLY)
         if not _configure(index, info):
             return None
-    except (OSError, KeyError, TypeError, ValueError, RuntimeError):
+    except (OSError, KeyError, TypeError, ValueError, AttributeError, RuntimeError):
         return None
     if index.ntotal != len(passages) or index.d != manifest["model"]["dimension"]:
         return None
-    return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False,
-                       problems=list(manifest.get("problems", [])))
+    return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False, problems=problems)
 
 
 def _configure(index: faiss.Index, info: dict[str, Any]) -> bool:
@@ -225,8 +229,10 @@ def _current(folder: Path, cache_root: Path, encoder: Encoder, hashes: dict[str,
     manifest = read_manifest(folder)
     if manifest is None or why_stale(manifest, encoder, hashes):
         return None
-    info = manifest.get("index") or {}
-    if {"kind": info.get("kind"), "params": info.get("params")} != settings.plan(len(manifest.get("passages", []))):
+    info, passages = manifest.get("index"), manifest.get("passages")
+    if not isinstance(info, dict) or not isinstance(passages, list):
+        return None
+    if {"kind": info.get("kind"), "params": info.get("params")} != settings.plan(len(passages)):
         return None  # other index settings: rebuild the index from the stored vectors
     record = ExportRecord.from_dict(manifest["onnx"]) if manifest.get("onnx") is not None else None
     if manifest.get("onnx") is not None and can_export(encoder) and not (record and record.present(cache_root)):

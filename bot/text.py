@@ -17,8 +17,9 @@ _ESCAPES = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"            # 8-bit CSI
     r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"    # 8-bit OSC
 )
-# C0 controls except tab and newline, DEL, C1 controls.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, C1 controls, and lone surrogates (undecodable bytes
+# that Python smuggles through argv and stdin as U+DC80..U+DCFF; they cannot be printed).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean(text: str) -> str:

@@ -41,3 +41,28 @@ def test_what_is_a_bias_answers_from_the_biases_article_with_its_example(retriev
     assert result.sources[0].path == "biases.md"
     assert result.answer.startswith("**Biases > ")
     assert result.examples, "the biases article links a worked example"
+
+
+@pytest.mark.parametrize("question, total", [
+    ("how many parameters does a network with 3 inputs, 4 hidden neurons and 2 outputs have?", 26),
+    ("how many parameters does llama 2 70b have", 68_976_648_192),
+    ("how many parameters does GPT-2 small have", 124_439_808),
+])
+def test_calculation_questions_are_answered_by_the_calculator(retriever, question, total):
+    result = answer_question(question, retriever)
+    assert result.kind == "calculation"
+    assert result.calculation["params_total"] == total
+    assert f"{total:,}" in result.answer
+    assert all(retriever.documents[e.path].kind == "example" for e in result.examples)
+
+
+def test_memory_question_links_its_worked_example(retriever):
+    result = answer_question("how much memory does a 7B model need in fp16?", retriever)
+    assert result.kind == "calculation"
+    assert result.calculation["memory_bytes"]["fp16"] == 14_000_000_000
+    assert [e.path for e in result.examples] == ["examples/memory-7b-70b.md"]
+
+
+def test_conceptual_questions_stay_with_the_knowledge_base(retriever):
+    for question in ("what is a parameter", "why do bigger models need more memory"):
+        assert answer_question(question, retriever).kind == "answer"

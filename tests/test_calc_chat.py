@@ -1,0 +1,178 @@
+"""Chat routing: calculation questions get a CalcAnswer with the working; conceptual ones get None."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import calc
+from bot.calc.chat import KNOWN_EXAMPLES, CalcAnswer, route
+from bot.paths import kb_dir
+
+# (question, intent, params_total, a number that must appear in the Markdown, an example it links)
+POSITIVE = [
+    ("how many parameters does a network with 3 inputs, 4 hidden neurons and 2 outputs have?", "params", 26,
+     "26 parameters", "examples/dense-784-128-64-10.md"),
+    ("parameters in a 784-128-10 network", "params", 101_770, "101,770", "examples/dense-784-128-64-10.md"),
+    ("how much memory does a 7B model need in fp16?", "memory", 7_000_000_000, "14.00 GB",
+     "examples/memory-7b-70b.md"),
+    ("will llama 2 70b fit in 24 GB", "fit", 68_976_648_192, "No", "examples/memory-7b-70b.md"),
+    ("how many parameters does llama 2 70b have", "params", 68_976_648_192, "68,976,648,192", None),
+    ("training flops for a 7B model on 2T tokens", "training_flops", 7_000_000_000, "8.4 × 10^22",
+     "examples/llama2-7b-training-compute.md"),
+    ("kv cache of llama 2 7b at 4096 tokens", "kv_cache", 6_738_415_616, "2,147,483,648",
+     "examples/kv-cache-llama-2-7b.md"),
+    ("How many parameters are in a 2-2-1 neural network?", "params", 9, "9 parameters",
+     "examples/forward-pass-2-2-1.md"),
+    ("count the weights in a 784-128-64-10 network without biases", "params", 109_184, "109,184", None),
+    ("How many parameters does GPT-2 small have?", "params", 124_439_808, "124,439,808",
+     "examples/gpt2-small-parameter-count.md"),
+    ("how big is gpt-3", "params", 174_604_259_328, "174,604,259,328", "examples/gpt3-175b-parameter-count.md"),
+    ("how much vram do I need for mistral 7b in int4", "memory", 7_241_732_096, "int4", None),
+    ("can I run llama 3 8b on a 16GB GPU?", "fit", 8_030_261_248, "Only quantised", None),
+    ("how many active parameters does mixtral 8x7b have", "params", 46_702_792_704, "12,879,925,248",
+     "examples/moe-total-vs-active.md"),
+    ("deepseek v3 total vs active parameters", "params", 671_026_404_352, "active", None),
+    ("how much memory to train a 7B model with adam", "training_memory", 7_000_000_000, "112.00 GB", None),
+    ("how many tokens should a 70B model be trained on to be compute-optimal", "optimal_tokens", 70_000_000_000,
+     "1.4 trillion", "examples/chinchilla-compute-optimal.md"),
+    ("flops per token for llama 2 7b", "inference_flops", 6_738_415_616, "1.35 × 10^10", None),
+    ("how many parameters does bert base have", "params", 109_482_240, "109,482,240", None),
+    ("number of parameters of y = a*x + b", "params", 2, "2 parameters", "examples/fitting-a-line.md"),
+    ("a neural network with layer sizes 10, 20, 5: how many weights?", "params", 325, "325", None),
+    ("what is the kv cache size for llama 2 70b with 8k context and batch size 4", "kv_cache", 68_976_648_192,
+     "2 (K and V) × 80 layers × 8 KV heads × 128 head size × 8,192 tokens × batch 4", None),
+    ("how many parameters has a neural net with 2 hidden layers of 16 neurons, 8 inputs and 1 output", "params",
+     433, "8-16-16-1", None),
+    ("how much disk space does a 13 billion parameter model take at 8-bit", "memory", 13_000_000_000,
+     "13.00 GB", None),
+    ("gpt2-xl parameter count", "params", 1_557_611_200, "1,557,611,200", None),
+    ("How many GB is Llama-2-13B in bf16?", "memory", 13_015_864_320, "26.03 GB", None),
+    ("how much compute to train llama 2 7b on 2 trillion tokens", "training_flops", 6_738_415_616, "8.09 × 10^22",
+     None),
+    ("qwen2 0.5b parameters", "params", 494_032_768, "494,032,768", None),
+    ("how many parameters does grok-1 have", "params", 314_000_000_000, "as published", None),
+    ("inference flops per token for a 70B model", "inference_flops", 70_000_000_000, "1.4 × 10^11", None),
+    ("How many parameters in a single neuron with 3 inputs?", "params", 4, "4 parameters", None),
+    ("is 16 GB enough for llama 2 7b in fp16?", "fit", 6_738_415_616, "Yes", None),
+    ("kv cache for deepseek v3 at 32k context", "kv_cache", 671_026_404_352, "kv_lora_rank 512", None),
+    ("How many weights and biases in a 3-5-2 MLP?", "params", 32, "32 parameters", None),
+    ("What's the training FLOPs for Llama 2 7B?", "training_flops", 6_738_415_616, "2,000,000,000,000", None),
+]
+
+NEGATIVE = [
+    "what is a parameter",
+    "why do bigger models need more memory",
+    "what is a bias",
+    "what does 7B mean in llama 2 7b",
+    "how does the kv cache work",
+    "what is the difference between weights and biases",
+    "why is llama 2 7b called 7B if it has 6.7B parameters",
+    "how do neural networks learn",
+    "what is a hidden layer",
+    "how many parameters does gpt-4 have",
+    "explain mixture of experts",
+    "what is quantization",
+    "is a bigger model always better",
+    "what is fp16",
+    "how are weights initialized",
+    "what is chinchilla scaling",
+    "why do LLMs need GPUs",
+    "what does a neuron do",
+    "what is an activation function",
+    "how do parameters relate to knowledge",
+    "what is the context window",
+    "what are tokens",
+    "how does training change the weights",
+    "tell me about transformers",
+    "what is backpropagation",
+    "what's the difference between 7B and 70B models",
+    "do more parameters mean more intelligence",
+    "what is a dense layer",
+    "how do I run a model locally",
+    "what is llama 2",
+    "who made mistral 7b",
+    "how many layers does gpt-2 have",
+    "what are weights",
+    "how many parameters does a transformer have",
+    "what is a 7B model",
+    "are parameters the same as weights?",
+    "what is the kv cache",
+    "hello",
+    "",
+    "how is memory bandwidth related to speed",
+    "what is a parameter in a neural network, like a knob?",
+    "is GPT-3 smarter than BERT",
+]
+
+
+@pytest.mark.parametrize("question, intent, total, shown, example", POSITIVE, ids=[p[0][:50] for p in POSITIVE])
+def test_calculation_questions_are_answered(question, intent, total, shown, example):
+    answer = route(question)
+    assert isinstance(answer, CalcAnswer), question
+    assert answer.calculation["intent"] == intent
+    assert answer.calculation["params_total"] == total
+    assert shown in answer.markdown, answer.markdown
+    assert answer.title and answer.markdown.startswith("**")
+    json.dumps(answer.calculation)
+    for key in ("params_total", "params_active", "components", "memory_bytes", "flops", "family"):
+        assert key in answer.calculation
+    assert set(answer.examples) <= set(KNOWN_EXAMPLES)
+    if example is not None and example in _present():
+        assert example in answer.examples
+
+
+@pytest.mark.parametrize("question", NEGATIVE)
+def test_conceptual_questions_are_left_to_the_kb(question):
+    assert route(question) is None
+
+
+def test_enough_phrasings_on_both_sides():
+    assert len(POSITIVE) >= 25 and len(NEGATIVE) >= 25
+
+
+def _present() -> set[str]:
+    folder = kb_dir() / "examples"
+    return {f"examples/{p.name}" for p in folder.glob("*.md")} if folder.is_dir() else set()
+
+
+def test_linked_examples_exist_once_the_kb_has_examples():
+    present = _present()
+    for question, *_ in POSITIVE:
+        answer = route(question)
+        assert answer is not None
+        if present:
+            assert set(answer.examples) <= present, (question, answer.examples)
+
+
+def test_fit_answer_details():
+    answer = route("will llama 2 70b fit in 24 GB")
+    assert answer.calculation["capacity_bytes"] == 24 * 10**9
+    assert answer.calculation["fits"] == {"fp32": False, "fp16": False, "bf16": False, "int8": False, "int4": False}
+    assert "34.49 GB" in answer.markdown
+    tight = route("will a 7B model fit on my 8 GB GPU")
+    assert tight.calculation["fits"]["int8"] is True and tight.calculation["fits"]["fp16"] is False
+    assert tight.markdown.startswith("**Only quantised")
+
+
+def test_dense_answer_shows_per_layer_working():
+    md = route("how many parameters does a network with 3 inputs, 4 hidden neurons and 2 outputs have?").markdown
+    assert "| 1: 3 → 4 | 3 × 4 = 12 | 4 | 16 |" in md
+    assert "| 2: 4 → 2 | 4 × 2 = 8 | 2 | 10 |" in md
+    assert "Without biases it would have 20 parameters." in md
+
+
+def test_params_answer_shows_components_and_source():
+    answer = route("how many parameters does llama 2 7b have")
+    md = answer.markdown
+    assert "| Token embeddings | 131,072,000 | vocab 32,000 × hidden 4,096 |" in md
+    assert "Source: [" in md and "huggingface.co/meta-llama/Llama-2-7b-hf" in md
+    assert answer.calculation == {**calc.report("llama-2-7b").to_dict(), "intent": "params"}
+
+
+def test_bad_numbers_in_a_question_fall_back_to_the_kb():
+    assert route("how many parameters in a 2-0-1 network") is None
+    assert route("how much memory does a 1e30 parameter model need") is None
+    assert route(None) is None  # type: ignore[arg-type]
+    assert route("x" * 5000) is None
