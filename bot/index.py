@@ -159,6 +159,8 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
         problems = [str(p) for p in manifest.get("problems") or []]
         if not all(isinstance(d, dict) for d in documents.values()):
             return None
+        if info["texts_sha256"] != texts_digest(passages):
+            return None  # the passages are not the ones the vectors were made from
         file = folder / str(info["file"])
         if Path(info["file"]).name != info["file"] or sha256_file(file) != info["sha256"]:
             return None
@@ -172,6 +174,15 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
     if index.ntotal != len(passages) or index.d != manifest["model"]["dimension"]:
         return None
     return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False, problems=problems)
+
+
+def texts_digest(passages: Sequence[Passage]) -> str:
+    """SHA-256 of the embedded texts in index order: ties the manifest's passages to the vectors."""
+    digest = hashlib.sha256()
+    for passage in passages:
+        digest.update(passage.embed_text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _configure(index: faiss.Index, info: dict[str, Any]) -> bool:
@@ -240,7 +251,8 @@ def _current(folder: Path, cache_root: Path, encoder: Encoder, hashes: dict[str,
     loaded = _load_verified(folder, manifest)
     if loaded:
         loaded.onnx = record.model(cache_root) if record else None
-        loaded.onnx_problem = manifest.get("onnx_problem")
+        problem = manifest.get("onnx_problem")
+        loaded.onnx_problem = str(problem) if problem else None
     return loaded
 
 
@@ -313,6 +325,7 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
     try:
         folder.mkdir(parents=True, exist_ok=True)
         manifest["index"] = {**previous[0].manifest["index"], **plan} if unchanged else _save_index(folder, index, plan)  # type: ignore[index]
+        manifest["index"]["texts_sha256"] = texts_digest(corpus.passages)
         if settings.export_onnx:
             _export(encoder, cache_root, texts, manifest, progress)
         manifest["build"] = {"embedded": len(missing), "reused": int((~is_fresh).sum()),
