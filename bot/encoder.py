@@ -162,7 +162,7 @@ class SentenceTransformerEncoder:
             # exported vectors are compared with sentence-transformers' before the file is used.
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                TokenVectors().eval(), (ids, mask, torch.zeros_like(ids)), str(folder / "whole.onnx"),
+                TokenVectors().train(False), (ids, mask, torch.zeros_like(ids)), str(folder / "whole.onnx"),
                 dynamo=False, input_names=list(ONNX_INPUTS), output_names=["token_vectors"],
                 opset_version=17, dynamic_axes={name: axes for name in (*ONNX_INPUTS, "token_vectors")},
                 do_constant_folding=True,
