@@ -16,7 +16,6 @@ first use, never at module import.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os

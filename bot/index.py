@@ -30,7 +30,7 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,16 +57,18 @@ BuildProgress = Callable[[str, int, int], None]
 class IndexSettings:
     """Which FAISS index a build makes. Exact search up to ``hnsw_threshold`` vectors, HNSW beyond.
 
-    Measured on 2 cores (bench/search.py, 384-d vectors): exact search costs about 0.1 ms per
-    1,000 vectors per query, so it passes ~5 ms near 50,000 vectors, while HNSW stays at a few ms
-    up to a million vectors with recall@10 >= 0.95 at the parameters below. Below the threshold,
-    exact search is fast enough and a build has no graph to make.
+    Measured with bench/search.py on 2 cores, 384-d vectors, one query at a time: exact search
+    costs ~0.055 ms per 1,000 vectors (10k: 0.25 ms, 100k: 5.5 ms, 1M: 55 ms), so up to 50,000
+    it stays under ~3 ms, less than embedding the question, and answers are exact. Beyond, HNSW
+    with these parameters answered in 0.2-0.3 ms at 100k and 1M vectors with recall@10 of 1.00
+    and 0.97 against exact search. Its price is the build (1M vectors: ~4 minutes) and ~20% more
+    disk and memory for the graph.
     """
 
     hnsw_threshold: int = 50_000
     hnsw_m: int = 32  # graph degree: memory 4*d + 8*M bytes per vector
     ef_construction: int = 80  # build effort
-    ef_search: int = 96  # query effort, applied on load (the manifest's value wins)
+    ef_search: int = 128  # query effort, applied on load (the manifest's value wins)
     export_onnx: bool = True  # make the ONNX twin of a sentence-transformers model
 
     def plan(self, count: int) -> dict[str, Any]:
@@ -90,6 +92,16 @@ class LoadedIndex:
     problems: list[str]
     onnx: OnnxModel | None = None  # the model's ONNX export this index records, if any
     onnx_problem: str | None = None  # why there is none, when the build tried to make one
+
+    def search(self, vectors: Any, k: int) -> tuple[Any, Any]:
+        """FAISS search on one thread: (scores, positions), each of shape (len(vectors), k).
+
+        Questions come one at a time; for a single query, FAISS's extra OpenMP threads only add
+        hand-off cost (bench/search.py on 2 busy cores, 10k vectors exact: median 0.24 ms on one
+        thread, 0.54 ms on two, p95 0.3 against 15 ms).
+        """
+        with faiss_threads(1):
+            return self.index.search(vectors, k)
 
 
 def index_folder(kb_root: Path, cache_root: Path | None = None) -> Path:
@@ -174,6 +186,19 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
     if index.ntotal != len(passages) or index.d != manifest["model"]["dimension"]:
         return None
     return LoadedIndex(index, passages, documents, manifest, folder, rebuilt=False, problems=problems)
+
+
+@contextlib.contextmanager
+def faiss_threads(count: int) -> Iterator[None]:
+    """Run FAISS with ``count`` OpenMP threads inside the block (the setting is process-wide)."""
+    import faiss  # see _load_verified
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def texts_digest(passages: Sequence[Passage]) -> str:

@@ -148,7 +148,7 @@ class Retriever:
             raise InputError("k must be at least 1")
         vector = self.encoder.encode([text])
         k = min(k, len(self.passages))
-        scores, ids = self._loaded.index.search(vector, k)
+        scores, ids = self._loaded.search(vector, k)
         return [self._hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def _hit(self, position: int, score: float) -> Hit:
