@@ -8,7 +8,8 @@ With the index of paramsbot's KB built in a temporary cache:
    (its "self" column) is added to its top-level package, and the median per package printed.
 2. The steps of the same answer timed inside one process (``time.perf_counter``): start-up
    of an empty interpreter, importing the CLI, opening the index, loading the ONNX model
-   (import onnxruntime, checksum, session), and answering (embedding, search, composing).
+   (import onnxruntime, checksum, session), and answering (embedding, search, composing); what
+   the whole command takes beyond them (argument parsing, printing, exit) by difference.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def main() -> None:
                 by_package[package].append(seconds)
             totals.append(sum(sums.values()))
         steps: dict[str, list[float]] = defaultdict(list)
-        empty = []
+        empty, whole = [], []
         for _ in range(args.runs):
             empty.append(run_child(["-c", "pass"], env).seconds)
+            whole.append(run_child(["-m", "bot", "--json", args.question], env).seconds)
             run = run_child(["-c", STEPS, args.question], env)
             assert run.returncode == 0, run.stderr[-500:]
             for step, seconds in json.loads(run.stdout).items():
@@ -85,9 +87,12 @@ def main() -> None:
     rest = sum(statistics.median(v) for _, v in ranked[14:])
     print(f"    {'(everything else)':<22}{rest * 1000:7.1f} ms")
     print(f"\nsteps of one answer in one process, {args.runs} runs, median (min–max):")
-    print(f"  {'start an empty interpreter (python -c pass)':<56}{summary(empty)}")
+    print(f"  {'start an empty interpreter (python -c pass)':<56}{summary(empty, 's', 3)}")
     for step, values in steps.items():
         print(f"  {step:<56}{summary(values, 's', 3)}")
+    rest = statistics.median(whole) - statistics.median(empty) - sum(statistics.median(v) for v in steps.values())
+    print(f"  {'the rest: typer parsing the command line, printing, exit':<56}{rest:.3f} s (by difference)")
+    print(f"  {'the whole `python -m bot --json QUESTION`':<56}{summary(whole, 's', 3)}")
 
 
 if __name__ == "__main__":
