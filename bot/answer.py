@@ -1,23 +1,28 @@
-"""Question -> answer: the best passage, its worked examples and sources, or an honest "no answer".
+"""Question -> answer: the best passage, its worked example and related topics, or an honest "no answer".
 
 This is the one place that decides what paramsbot says; the CLI and the TUI only render an
 :class:`Answer`. It never imports a UI library.
+
+An answer is tightened to what was asked: the best section's own heading (phrased as the question
+it answers) and its first paragraph, not the whole article; then one worked example and one or two
+"see also" topics from the document's front matter. A comparison ("difference between weights and
+biases", "GELU vs ReLU") gets a second passage for the side the first does not cover, from another
+article where there is one. A question is declined when the best passage scores below the
+threshold calibrated on the eval set for the retrieval method in use (data/retrieval.json).
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.retriever import Hit, Retriever, normalize_query
+from bot.ranking import CONFIDENCE_DEPTH
+from bot.retriever import Hit, Retriever, normalize_query, section_id
 
 Kind = Literal["answer", "calculation", "no_answer"]
-
-#: Below this cosine similarity the best passage is not trusted to answer the question.
-#: Chosen from data/eval/foundation.yaml: in-scope best scores ran 0.59-0.81, out-of-scope
-#: 0.03-0.43 (the near miss "parameters of a SQL stored procedure"); tests/test_answer.py checks it.
-NO_ANSWER_THRESHOLD = 0.50
 
 NO_ANSWER_TEXT = (
     "I can't answer that from my knowledge base. I explain the *parameters* of large language "
@@ -38,9 +43,14 @@ class Source:
 
 
 @dataclass(frozen=True)
-class ExampleLink:
+class Link:
+    """A KB file to read next: a worked example or a related article."""
+
     title: str
     path: str
+
+
+ExampleLink = Link  # the name it had before "see also" links existed
 
 
 @dataclass
@@ -51,8 +61,9 @@ class Answer:
     kind: Kind
     answer: str  # Markdown
     sources: list[Source] = field(default_factory=list)
-    examples: list[ExampleLink] = field(default_factory=list)
+    examples: list[Link] = field(default_factory=list)
     calculation: dict[str, Any] | None = None
+    see_also: list[Link] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,11 +73,16 @@ class Answer:
             "sources": [{"title": s.title, "path": s.path, "heading": s.heading, "score": s.score}
                         for s in self.sources],
             "examples": [asdict(e) for e in self.examples],
+            "see_also": [asdict(e) for e in self.see_also],
             "calculation": self.calculation,
         }
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+#: Passages looked at when choosing "see also" topics (the sources shown are the first k of them).
+POOL = 10
 
 
 def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
@@ -75,18 +91,30 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     calculated = _calculate(text, retriever)
     if calculated is not None:
         return calculated
-    hits = retriever.search(text, k=max(k, 1))
-    if not hits or hits[0].score < NO_ANSWER_THRESHOLD:
+    pool = retriever.search(text, k=max(k, POOL, CONFIDENCE_DEPTH))
+    if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever):
         # No passage is shown for a question the KB cannot answer: a weak match is not an answer.
         return Answer(question=text, kind="no_answer", answer=NO_ANSWER_TEXT)
-    best = hits[0]
+    shown = [pool[0]]
+    sides = comparison_sides(text)
+    if sides:
+        second = second_passage(pool[0], sides, retriever)
+        if second is not None:
+            shown.append(second)
+    ranked = shown + [h for h in pool if h.id not in {s.id for s in shown}]
     return Answer(
         question=text,
         kind="answer",
-        answer=compose_markdown(best),
-        sources=[_source(h) for h in hits[:k]],
-        examples=examples_for(best, retriever),
+        answer="\n".join(tighten(h, retriever) for h in shown),
+        sources=[_source(h) for h in ranked[:max(k, len(shown))]],
+        examples=example_for(pool[0], retriever),
+        see_also=see_also(shown, pool, retriever),
     )
+
+
+def confident(hits: list[Hit], retriever: Retriever) -> bool:
+    """Whether one of the hits reaches the calibrated threshold of the retriever's method."""
+    return max(h.confidence for h in hits) >= retriever.settings.of(retriever.settings.method).threshold
 
 
 def _calculate(question: str, retriever: Retriever) -> Answer | None:
@@ -96,29 +124,108 @@ def _calculate(question: str, retriever: Retriever) -> Answer | None:
     routed = route(question)
     if routed is None:
         return None
-    examples = [ExampleLink(title=retriever.documents[path].title, path=path)
+    examples = [Link(title=retriever.documents[path].title, path=path)
                 for path in routed.examples if path in retriever.documents]
     return Answer(question=question, kind="calculation", answer=routed.markdown,
                   examples=examples, calculation=routed.calculation)
 
 
-def compose_markdown(hit: Hit) -> str:
-    """The passage under its heading path, so it reads on its own."""
-    return f"**{hit.heading}**\n\n{hit.text.strip()}\n"
+#: A first paragraph shorter than this is a lead-in ("Both use 16 bits; they split them
+#: differently."): the next paragraph, which says how, comes with it.
+MIN_LEAD_WORDS = 40
 
 
-def examples_for(hit: Hit, retriever: Retriever) -> list[ExampleLink]:
-    """Worked examples linked from the passage's document (the passage itself, if it is one)."""
-    paths: list[str] = [hit.path] if hit.kind == "example" else []
-    doc = retriever.documents.get(hit.path)
-    if doc:
-        paths += [p for p in doc.examples if p not in paths]
-    links = []
-    for path in paths:
+def tighten(hit: Hit, retriever: Retriever) -> str:
+    """The section's own heading and its first paragraph (with the list or table a paragraph ending
+    in ":" introduces, or the paragraph after a short lead-in). A split section shows its start."""
+    passage = _section_start(hit, retriever)
+    return f"**{passage.heading_path[-1]}**\n\n{first_paragraph(passage.text)}\n"
+
+
+def first_paragraph(text: str) -> str:
+    blocks = [b.strip("\n") for b in re.split(r"\n[ \t]*\n", text.strip()) if b.strip()]
+    if not blocks:
+        return ""
+    taken = [blocks[0]]
+    for block in blocks[1:]:
+        lead_in = taken[-1].rstrip().endswith(":") or len(" ".join(taken).split()) < MIN_LEAD_WORDS
+        if not lead_in:
+            break
+        taken.append(block)
+    return "\n\n".join(taken)
+
+
+def _section_start(hit: Hit, retriever: Retriever) -> Any:
+    first = section_id(hit.id)
+    for passage in retriever.passages:
+        if passage.id == first:
+            return passage
+    return next(p for p in retriever.passages if p.id == hit.id)
+
+
+_COMPARISONS = [re.compile(p, re.I) for p in (
+    r"\bdifferences? between (?P<a>.+?) and (?P<b>.+)",
+    r"\bcompar(?:e|ing|ison of) (?P<a>.+?) (?:and|with|to|vs\.?|versus) (?P<b>.+)",
+    r"\bhow (?:does|do|is|are) (?P<a>.+?) differ(?:ent)? from (?P<b>.+)",
+    r"\b(?:is|are) (?P<a>.+?) (?:the same(?: thing)? as|different from) (?P<b>.+)",
+    r"\bare (?P<a>.+?) and (?P<b>.+?) the same\b",
+    r"^(?P<a>.+?)\s+(?:vs\.?|versus)\s+(?P<b>.+)$",
+)]
+
+
+def comparison_sides(question: str) -> tuple[str, str] | None:
+    """The two things a comparison question compares, or None if it is not one."""
+    for pattern in _COMPARISONS:
+        match = pattern.search(question)
+        if match:
+            a, b = (match.group(side).strip(" ?!.,") for side in ("a", "b"))
+            if a and b:
+                return a, b
+    return None
+
+
+def second_passage(best: Hit, sides: tuple[str, str], retriever: Retriever) -> Hit | None:
+    """The best passage for the side of a comparison that ``best`` does not already answer (one
+    from another article if both sides qualify), and only if it is itself a confident match."""
+    candidates = []
+    for side in sides:
+        top = retriever.search(side, k=1)[0]
+        if section_id(top.id) != section_id(best.id) and confident([top], retriever):
+            candidates.append(top)  # else this side is the one ``best`` answers, or nothing does
+    if not candidates:
+        return None
+    return max(candidates, key=lambda h: (h.path != best.path, h.score))
+
+
+def example_for(hit: Hit, retriever: Retriever) -> list[Link]:
+    """The passage's worked example: the one its section links, else its document's first; a
+    passage from a worked example links its own file."""
+    if hit.kind == "example":
+        candidates = [hit.path]
+    else:
+        folder = posixpath.dirname(hit.path)
+        linked = [posixpath.normpath(posixpath.join(folder, target))
+                  for target in re.findall(r"\]\(([^)#\s]+\.md)", _section_start(hit, retriever).text)]
+        doc = retriever.documents.get(hit.path)
+        candidates = linked + list(doc.examples if doc else ())
+    for path in candidates:
         target = retriever.documents.get(path)
-        if target is not None:
-            links.append(ExampleLink(title=target.title, path=path))
-    return links
+        if target is not None and target.kind == "example":
+            return [Link(title=target.title, path=path)]
+    return []
+
+
+def see_also(shown: list[Hit], pool: list[Hit], retriever: Retriever, limit: int = 2) -> list[Link]:
+    """One or two related articles from the best passage's front matter, those that also matched
+    the question first, never one already shown."""
+    doc = retriever.documents.get(shown[0].path)
+    if doc is None:
+        return []
+    taken = {h.path for h in shown}
+    order = {path: rank for rank, path in reversed(list(enumerate(h.path for h in pool)))}
+    related = [p for p in doc.related if p not in taken and p in retriever.documents]
+    related.sort(key=lambda p: order.get(p, len(pool)))  # stable: front-matter order breaks ties
+    return [Link(title=retriever.documents[p].title, path=p) for p in related[:limit]]
 
 
 def _source(hit: Hit) -> Source:

@@ -4,9 +4,10 @@
     explain --json "QUESTION"        one JSON object
     explain --batch FILE             JSON Lines, one answer per input line (- for stdin)
     explain calc --preset llama-2-7b parameter calculator
+    explain eval                     retrieval quality on data/eval/questions.yaml, per method
 
 Exit codes: 0 answered, 1 the knowledge base has no answer, 2 usage or input error,
-3 the model or the cache cannot be used.
+3 the model or the cache cannot be used. For `explain eval`: 0 targets met, 1 targets missed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ app = typer.Typer(
     help=(
         "Explain LLM parameters from a local knowledge base.\n\n"
         'explain "what is a bias" answers one question (same as explain ask ...); '
-        "explain calc counts parameters, memory and compute. Run any command with --help."
+        "explain calc counts parameters, memory and compute; explain eval measures retrieval. "
+        "Run any command with --help."
     ),
     add_completion=False,
     no_args_is_help=False,
@@ -96,12 +98,60 @@ def ask(
 app.command("calc")(calc_command)
 
 
-def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool):  # type: ignore[no-untyped-def]
+@app.command("eval")
+def evaluate(
+    eval_set: Annotated[Optional[Path], typer.Option("--set", help="An eval set file (default: data/eval/questions.yaml).", show_default=False)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Choose the method, weights and thresholds on the tuning part, save them, then report.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Where --calibrate writes (default: data/retrieval.json).", show_default=False)] = None,
+    misses: Annotated[bool, typer.Option("--misses", help="Also list the questions the default method gets wrong.")] = False,
+    passages: Annotated[bool, typer.Option("--passages", help="List every passage id (for labelling questions) and exit.")] = False,
+    kb: Annotated[Optional[Path], typer.Option("--kb", help="A folder of Markdown to evaluate instead of the built-in knowledge base.", show_default=False)] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="PARAMSBOT_CACHE_DIR", help="Where indexes are kept.", show_default=False)] = None,
+) -> None:
+    """Measure retrieval per method (dense, bm25, hybrid) on the eval set's tuning and held-back parts."""
+    try:
+        retriever = _open_retriever(kb, cache_dir, rebuild=False, calibrating=calibrate)
+        if passages:
+            for p in retriever.passages:
+                typer.echo(f"{p.id}\t{p.heading}")
+            raise typer.Exit(EXIT_OK)
+        from bot import evaluation
+
+        questions = evaluation.load_eval_set(eval_set)
+        typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
+        if calibrate:
+            retriever.settings = evaluation.calibrate(retriever, questions)
+            saved = evaluation.save_settings(retriever.settings, output)
+            typer.echo(f"explain: saved the calibration to {saved}", err=True)
+        report = evaluation.evaluate(retriever, questions, eval_set=str(eval_set or f"data/{evaluation.EVAL_SET}"))
+    except ImportError as error:
+        raise _fail(f"a package explain eval needs is missing ({error.name}): pip install 'paramsbot[eval]'",
+                    EXIT_ENVIRONMENT) from None
+    except ParamsbotError as error:
+        raise _fail(str(error), _exit_code(error)) from None
+    if json_output:
+        import json
+
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        from bot.render import print_eval
+
+        print_eval(report, misses=misses)
+    raise typer.Exit(EXIT_OK if report.targets_met else EXIT_NO_ANSWER)
+
+
+def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool,  # type: ignore[no-untyped-def]
+                    calibrating: bool = False):
     from bot.render import build_progress
+    from bot.ranking import RetrievalSettings
     from bot.retriever import Retriever
 
+    # Calibration writes the settings file, so it must run even when that file is missing or stale.
+    settings = RetrievalSettings.load_or_uncalibrated() if calibrating else None
     with build_progress() as progress:
-        retriever = Retriever.from_kb(kb, cache_dir=cache_dir, rebuild=rebuild, progress=progress)
+        retriever = Retriever.from_kb(kb, cache_dir=cache_dir, rebuild=rebuild, progress=progress,
+                                      settings=settings)
     for problem in retriever.problems if retriever.rebuilt else ():
         typer.echo(f"explain: skipped {problem}", err=True)
     unsaved = retriever.index_info.get("unsaved")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.answer import Answer
 
 if TYPE_CHECKING:
+    from bot.evaluation import Report
     from bot.index import BuildProgress
 
 
@@ -41,6 +42,10 @@ def plain_text(answer: Answer, kb_root: str) -> str:
         lines.append("Worked examples:")
         lines += [f"  - {e.title} ({e.path})" for e in answer.examples]
         lines.append("")
+    if answer.see_also:
+        lines.append("See also:")
+        lines += [f"  - {e.title} ({e.path})" for e in answer.see_also]
+        lines.append("")
     if answer.sources and answer.kind != "no_answer":
         lines.append(f"Sources (in {kb_root}):")
         lines += [f"  {n}. {s.heading} ({s.path}, score {s.score:.2f})"
@@ -61,11 +66,48 @@ def _print_rich(answer: Answer, kb_root: str, stream: TextIO) -> None:
         console.print(Text("Worked examples", style="bold"))
         for e in answer.examples:
             console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
+    if answer.see_also:
+        console.print()
+        console.print(Text("See also", style="bold"))
+        for e in answer.see_also:
+            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
     if answer.sources and answer.kind != "no_answer":
         console.print()
         console.print(Text(f"Sources  ({kb_root})", style="bold"))
         for n, s in enumerate(answer.sources, 1):
             console.print(Text.assemble(f"  {n}. ", s.heading, (f"  {s.path}  {s.score:.2f}", "dim")))
+
+
+def print_eval(report: Report, misses: bool = False, stream: TextIO | None = None) -> None:
+    """The eval table: a Rich table on a terminal, the plain-text table when piped."""
+    from bot.evaluation import format_misses, format_report, verdict
+
+    stream = stream or sys.stdout
+    if not is_terminal(stream):
+        stream.write(format_report(report) + (("\n" + format_misses(report)) if misses else ""))
+        stream.flush()
+        return
+    from rich.console import Console  # see print_answer
+    from rich.table import Table
+
+    console = Console(file=stream, highlight=False)
+    table = Table(title=f"Retrieval on {report.eval_set} ({report.passages} passages): tuning / held-back",
+                  title_justify="left")
+    columns = [("R@1", "recall_1"), ("R@3", "recall_3"), ("MRR@10", "mrr_10"), ("nDCG@10", "ndcg_10"),
+               ("refuse out", "oos_refusal"), ("refuse in", "false_refusal")]
+    table.add_column("method")
+    for name, _ in columns:
+        table.add_column(name, justify="right")
+    for method, parts in report.results.items():
+        label = f"{method} (default)" if method == report.default else method
+        table.add_row(label, *(f"{getattr(parts['tune'], a):.3f} / {getattr(parts['held'], a):.3f}"
+                               for _, a in columns), style="bold" if method == report.default else None)
+    console.print(table)
+    console.print(verdict(report), markup=False)
+    for problem in report.label_problems:
+        console.print(f"label naming no passage: {problem}", markup=False, style="red")
+    if misses:
+        console.print(format_misses(report), markup=False)
 
 
 @contextmanager

@@ -4,21 +4,35 @@
     retriever = Retriever.from_kb()            # our KB; or Retriever.from_kb("my/notes")
     for hit in retriever.search("what is a bias", k=3):
         print(f"{hit.score:.2f} {hit.heading}  ({hit.path})")
+
+Three ways to rank (``method=``): "dense" (cosine similarity of all-MiniLM-L6-v2 embeddings),
+"bm25" (lexical, see bot.lexical) and "hybrid", which blends both with each section heading's own
+similarity to the question (see bot.ranking). The default method, the blend weights and each
+method's no-answer threshold are chosen on the eval set by ``explain eval --calibrate`` and read
+from ``data/retrieval.json``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.corpus import Passage
 from bot.encoder import Encoder, default_encoder, query_encoder
 from bot.errors import InputError
 from bot.index import BuildProgress, LoadedIndex, open_index
 from bot.paths import kb_dir
+from bot.ranking import METHODS, Method, RetrievalSettings, Signals
 from bot.text import one_line
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bot.lexical import LexicalIndex
 
 #: Questions are embedded from at most this many characters; the model sees ~256 tokens anyway.
 MAX_QUERY_CHARS = 2000
@@ -26,7 +40,9 @@ MAX_QUERY_CHARS = 2000
 
 @dataclass(frozen=True)
 class Hit:
-    """One passage that matches a query, with its cosine similarity (higher is closer, max 1)."""
+    """One passage that matches a query. ``score`` ranks (higher is closer, max 1): the cosine
+    similarity for "dense", the share of the query's terms matched for "bm25", a blend for
+    "hybrid". ``confidence`` is what the no-answer threshold is compared with (see MethodSettings)."""
 
     id: str  # stable: "biases.md#why-does-a-neuron-need-a-bias"
     title: str  # the document's title
@@ -36,6 +52,7 @@ class Hit:
     score: float
     anchor: str = ""  # heading slug inside the file ("" = top)
     kind: str = "article"  # "article" or "example"
+    confidence: float = 0.0
 
     @property
     def heading(self) -> str:
@@ -64,6 +81,14 @@ class DocumentInfo:
         )
 
 
+_PART_SUFFIX = re.compile(r"-part-\d+$")
+
+
+def section_id(passage_id: str) -> str:
+    """The section a passage belongs to: one split for length is "x.md#a-part-2" -> "x.md#a"."""
+    return _PART_SUFFIX.sub("", passage_id)
+
+
 def normalize_query(query: object) -> str:
     """A usable query string, or InputError: control characters removed, whitespace folded."""
     if not isinstance(query, str):
@@ -77,19 +102,22 @@ def normalize_query(query: object) -> str:
 
 
 class Retriever:
-    """Semantic search over a folder of Markdown, backed by a FAISS index kept in the cache.
+    """Hybrid search over a folder of Markdown: a FAISS index kept in the cache, plus BM25.
 
     Build it with :meth:`from_kb`. The index is loaded (or built, then saved) at construction;
-    the embedding model itself loads on the first :meth:`search`.
+    the embedding model loads on the first :meth:`search`, the BM25 index is derived from the
+    passages on first use.
     """
 
-    def __init__(self, kb_root: Path, encoder: Encoder, loaded: LoadedIndex) -> None:
+    def __init__(self, kb_root: Path, encoder: Encoder, loaded: LoadedIndex,
+                 settings: RetrievalSettings | None = None) -> None:
         self.kb_root = kb_root
         self.encoder = encoder
         self._loaded = loaded
         self.documents: dict[str, DocumentInfo] = {
             path: DocumentInfo.from_dict(path, data) for path, data in loaded.documents.items()
         }
+        self.settings = settings or RetrievalSettings.load()
 
     @classmethod
     def from_kb(
@@ -100,12 +128,14 @@ class Retriever:
         encoder: Encoder | None = None,
         rebuild: bool = False,
         progress: BuildProgress | None = None,
+        settings: RetrievalSettings | None = None,
     ) -> Retriever:
         """Open the index for a Markdown folder (default: paramsbot's own KB), building it if needed.
 
         ``cache_dir`` overrides where indexes live (else ``$PARAMSBOT_CACHE_DIR`` or the
         platform cache). ``rebuild`` forces a fresh index. ``progress(stage, done, total)`` is
-        called during a build. Raises KnowledgeBaseError, CacheError or ModelError.
+        called during a build. ``settings`` replaces data/retrieval.json. Raises
+        KnowledgeBaseError, CacheError or ModelError.
         """
         from bot.paths import cache_dir as default_cache
 
@@ -114,7 +144,7 @@ class Retriever:
         loaded = open_index(root, chosen, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
         if encoder is None:  # questions go through the model's ONNX export when the index has one
             chosen = query_encoder(chosen, loaded.onnx, loaded.onnx_problem)
-        return cls(root, chosen, loaded)
+        return cls(root, chosen, loaded, settings)
 
     @property
     def passages(self) -> list[Passage]:
@@ -141,20 +171,79 @@ class Retriever:
             "unsaved": manifest.get("unsaved"),
         }
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` passages closest to ``query``, best first. Raises InputError on an empty query."""
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index and speller, derived from the passages and front matter."""
+        from bot.lexical import LexicalIndex, load_translations
+
+        return LexicalIndex(
+            self.passages,
+            aliases={path: doc.aliases for path, doc in self.documents.items()},
+            summaries={path: doc.summary for path, doc in self.documents.items()},
+            translations=load_translations(),
+        )
+
+    def search(self, query: str, k: int = 5, method: Method | None = None) -> list[Hit]:
+        """The ``k`` passages that best answer ``query``, best first, ranked by ``method``
+        (default: the calibrated one). Raises InputError on an empty query or unknown method."""
         text = normalize_query(query)
         if k < 1:
             raise InputError("k must be at least 1")
-        vector = self.encoder.encode([text])
-        k = min(k, len(self.passages))
-        scores, ids = self._loaded.search(vector, k)
-        return [self._hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        method = self._method(method)
+        signals = self.signals(text, dense=method != "bm25")
+        settings = self.settings.of(method)
+        return self._top(signals.rank(method, settings), signals.confidence(method, settings),
+                         min(k, len(self.passages)))
 
-    def _hit(self, position: int, score: float) -> Hit:
+    def _method(self, method: str | None) -> Method:
+        method = method or self.settings.method
+        if method not in METHODS:
+            raise InputError(f"unknown retrieval method {method!r} (choose from {', '.join(METHODS)})")
+        return method  # type: ignore[return-value]
+
+    def signals(self, query: str, *, dense: bool = True) -> Signals:
+        """What every ranking method is made from, for one (normalised) query."""
+        return self.signals_many([query], dense=dense)[0]
+
+    def signals_many(self, queries: list[str], *, dense: bool = True) -> list[Signals]:
+        """:meth:`signals` for many queries, embedded in one batch (the eval's path)."""
+        import numpy as np
+
+        analyzed = [self.lexical.analyze(q) for q in queries]
+        texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
+        vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
+        rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
+        return [
+            Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
+                    heading=self.heading_vectors @ vectors[a.text] if dense else None,
+                    lexical=self.lexical.coverage(a), latin=a.latin)
+            for q, a in zip(queries, analyzed)
+        ]
+
+    @cached_property
+    def heading_vectors(self) -> np.ndarray:
+        """Each passage's own heading, embedded alone (see bot.headings); cached beside the index."""
+        from bot.headings import heading_vectors
+
+        return heading_vectors(self.passages, self.encoder, self._loaded.folder)
+
+    def dense_scores(self, queries: list[str]) -> np.ndarray:
+        """Cosine similarity of every passage to each query: shape (queries, passages) (LoadedIndex.scores)."""
+        return self._dense(self.encoder.encode(queries))
+
+    def _dense(self, vectors: np.ndarray) -> np.ndarray:
+        return self._loaded.scores(vectors)
+
+    def _top(self, scores: np.ndarray, confidence: np.ndarray, k: int) -> list[Hit]:
+        import numpy as np
+
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [self._hit(int(i), float(scores[i]), float(confidence[i])) for i in order]
+
+    def _hit(self, position: int, score: float, confidence: float) -> Hit:
         p = self.passages[position]
         return Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
-                   score=round(score, 4), anchor=p.anchor, kind=p.kind)
+                   score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4))
 
     def source_file(self, path: str) -> Path:
         """The absolute path of a KB file named by its KB-relative path."""

@@ -14,7 +14,7 @@ from bot.cli import app
 from conftest import REPO
 
 runner = CliRunner()
-CONTRACT = {"question", "kind", "answer", "sources", "examples", "calculation"}
+CONTRACT = {"question", "kind", "answer", "sources", "examples", "see_also", "calculation"}
 
 
 def run(*args: str, input: str | bytes | None = None):
@@ -27,7 +27,7 @@ def test_json_answer_contract(mini_kb):
     data = json.loads(result.stdout)
     assert set(data) == CONTRACT
     assert data["kind"] == "answer" and data["question"] == "what is a bias"
-    assert data["answer"].startswith("**Biases > What is a bias?**")
+    assert data["answer"].startswith("**What is a bias?**")
     assert data["sources"][0] == {"title": "Biases", "path": "biases.md",
                                   "heading": "Biases > What is a bias?", "score": data["sources"][0]["score"]}
     assert data["examples"] == [{"title": "A neuron with two inputs", "path": "examples/two-inputs.md"}]
@@ -45,7 +45,7 @@ def test_plain_text_when_piped(mini_kb):
     result = run("--kb", str(mini_kb), "-k", "2", "why does a neuron need a bias")
     assert result.exit_code == 0
     out = result.stdout
-    assert out.startswith("**Biases > Why does a neuron need a bias?**")
+    assert out.startswith("**Why does a neuron need a bias?**")
     assert "Worked examples:\n  - A neuron with two inputs (examples/two-inputs.md)" in out
     assert "Sources (in " in out and "  2. " in out and "  3. " not in out
     assert "\x1b" not in out

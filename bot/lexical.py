@@ -1,0 +1,297 @@
+"""Lexical search: BM25 over what a passage says and what people call it, tolerant of typos.
+
+Dense search finds passages by meaning but is vague about exact terms ("bias?", "KV cache",
+"Chinchilla"); BM25 is exact about terms but blind to meaning. The retriever blends the two.
+
+Each passage is indexed with its title, its heading path (its own heading twice: it is the
+question the section answers) and its text. A document's front-matter aliases (other names and
+misspellings people use for its subject) go with its first section, and with the section whose
+heading names the alias, if one does.
+
+A query is split into words; a misspelt word is corrected against the knowledge base's own
+vocabulary ("wieghts" -> "weights", "backprop" -> "backpropagation"), and both the typed and the
+corrected forms are searched. Terms in other languages listed in ``data/translations.yaml`` bring
+their English with them, since the KB and the embedding model are English.
+
+The index is derived from the passages at load time (milliseconds for a few hundred), so nothing
+new is stored on disk. bm25s, PyStemmer and rapidfuzz are imported inside functions, so
+``import bot`` stays light.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from bot.corpus import Passage
+from bot.errors import KnowledgeBaseError
+from bot.paths import data_dir
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Words that carry no topic: English function words, contraction stubs ("don't" -> "don", "t")
+#: and the question words every heading has. "not" is kept: see EXPANSIONS.
+STOPWORDS = frozenset("""
+a about above after again all also am an and any are as at be been being both but by can could
+did do does doing done during each either else even ever every for from further get gets got had
+has have having he her here hers him his how i if in into is it its itself just let lets like
+me more most much my myself no nor now of off on once only or other our ours out over own
+please really same say she should so some such tell than that the their them then there these
+they this those through to too under until up us very was we were what when where whether which
+while who whom why will with would you your yours s d ll m re ve don doesn isn aren wasn weren
+didn won wouldn shouldn couldn explain anyone someone something thing things know want
+wondering trying understand question
+""".split())
+
+#: Words searched as other words: abbreviations the KB uses interchangeably with their spelled-out
+#: form, and negations ("can't" is split into "can" and "t"), which decide headings such as
+#: "What can scaling laws not tell you?".
+EXPANSIONS = {"llm": ("language", "model"), "llms": ("language", "models"), "t": ("not",), "cannot": ("not",)}
+
+#: A misspelt word is corrected only if it is at least this long (one edit), or the second length
+#: (two edits): shorter words have too many real neighbours ("bake" is one edit from "make").
+MIN_TYPO_LENGTH = (5, 8)
+
+TRANSLATIONS_FILE = "translations.yaml"
+
+_WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+_COMPOUND = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_IZE = re.compile(r"^([a-z]{4,})iz(e|es|ed|ing|ation|ations|er|ers)$")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+def _fold(text: str) -> str:
+    """NFKC, lower case, and thousands separators dropped ("4,096" is one number, 4096)."""
+    return _THOUSANDS.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case Latin-script words, stopwords kept (the speller must see them to leave them alone)."""
+    return _WORD.findall(_fold(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry the topic, with abbreviations spelled out and US -ize spellings as -ise."""
+    found: list[str] = []
+    for word in words(text):
+        if word not in STOPWORDS:
+            found += (_IZE.sub(r"\1is\2", w) for w in EXPANSIONS.get(word, (word,)))
+    return found
+
+
+def compounds(text: str) -> list[str]:
+    """Hyphenated words joined up, so "fine-tuning" also matches "finetuning"."""
+    return [m.replace("-", "") for m in _COMPOUND.findall(_fold(text))]
+
+
+@dataclass(frozen=True)
+class Correction:
+    typed: str
+    corrected: str
+
+
+class Speller:
+    """Corrects query words that the knowledge base never uses to the nearest domain term.
+
+    ``known`` is every word of the KB's prose: such a word is never "corrected". ``targets`` are
+    the domain terms a misspelling may become (words of titles, headings, summaries and aliases),
+    with how often the prose uses each, to break ties.
+    """
+
+    def __init__(self, known: Iterable[str], targets: Mapping[str, int]) -> None:
+        self.known = frozenset(known)
+        self.targets = {w: n for w, n in targets.items() if w.isalpha() and len(w) >= MIN_TYPO_LENGTH[0] - 1}
+
+    def correct(self, word: str) -> str:
+        """The word itself if it is known, too short or near no domain term; else that term.
+
+        A word the articles use comes before one only an alias has (the aliases list misspellings
+        too); then the nearest (a swapped pair of letters is one edit); then the commoner. A word that starts a longer domain term is that
+        term ("vocab" -> "vocabulary") when nothing is within the edit limit.
+        """
+        if word in self.known or word in STOPWORDS or not word.isalpha() or len(word) < MIN_TYPO_LENGTH[0]:
+            return word
+        from rapidfuzz.distance import OSA  # optimal string alignment, in C
+
+        limit = 2 if len(word) >= MIN_TYPO_LENGTH[1] else 1
+        best: tuple[int, bool, int, str] | None = None
+        for target, count in self.targets.items():
+            if target == word or abs(len(target) - len(word)) > limit:
+                continue
+            distance = OSA.distance(word, target, score_cutoff=limit)
+            if distance <= limit:
+                key = (target not in self.known, distance, -count, target)
+                if best is None or key < best:
+                    best = key
+        if best:
+            return best[3]
+        longer = [(-count, t) for t, count in self.targets.items() if t.startswith(word) and t in self.known]
+        return min(longer)[1] if longer else word
+
+    def corrections(self, text: str) -> list[Correction]:
+        found = []
+        for word in dict.fromkeys(words(text)):
+            fixed = self.correct(word)
+            if fixed != word:
+                found.append(Correction(word, fixed))
+        return found
+
+
+def load_translations(path: Path | None = None) -> dict[str, str]:
+    """Foreign term -> the English the KB uses, from data/translations.yaml (language -> terms)."""
+    path = path or data_dir() / TRANSLATIONS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return {}
+    except (OSError, yaml.YAMLError) as error:
+        raise KnowledgeBaseError(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise KnowledgeBaseError(f"{path} must map each language to a table of term: English")
+    return {_fold(str(term)): str(english) for table in data.values() for term, english in table.items()}
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """A query as the lexical index sees it."""
+
+    text: str  # the question with misspellings corrected and translations added: what to embed
+    terms: tuple[str, ...]  # stemmed search terms, typed and corrected forms both
+    corrections: tuple[Correction, ...]
+    latin: bool  # has words an English model can read (False for Chinese with no known term)
+
+
+class LexicalIndex:
+    """BM25 (bm25s, Lucene variant) over passages, with front-matter aliases and typo correction."""
+
+    k1 = 1.2
+    b = 0.75
+
+    def __init__(self, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]] | None = None,
+                 summaries: Mapping[str, str] | None = None, translations: Mapping[str, str] | None = None) -> None:
+        """``aliases`` and ``summaries`` map a document path to its front matter."""
+        aliases = aliases or {}
+        summaries = summaries or {}
+        self.passages = list(passages)
+        self.translations = dict(sorted((translations or {}).items(), key=lambda kv: -len(kv[0])))
+        placed = self._place_aliases(aliases)
+        self._tokens = [self._terms(self._document_text(p, placed.get(i, ())))
+                        for i, p in enumerate(self.passages)]
+        self._df = Counter(t for tokens in self._tokens for t in set(tokens))
+
+        prose = [f"{p.heading} {p.text}" for p in self.passages] + list(summaries.values())
+        counts = Counter(w for text in prose for w in words(text))
+        domain = [" ".join(p.heading_path) for p in self.passages] + list(summaries.values())
+        domain += [a for names in aliases.values() for a in names]
+        self.speller = Speller(counts, {w: counts[w] for text in domain for w in words(text)})
+
+    @staticmethod
+    def _document_text(passage: Passage, aliases: Sequence[str]) -> str:
+        return "\n".join([" ".join(passage.heading_path), passage.heading_path[-1], *aliases, passage.text])
+
+    def _place_aliases(self, aliases: Mapping[str, Sequence[str]]) -> dict[int, list[str]]:
+        """A document's aliases name its subject, which its first section defines: they go there.
+        An alias that is also a section's own subject (every word of it in that section's heading,
+        as "KV cache" in "What is the KV cache?") goes with that section too."""
+        first: dict[str, int] = {}
+        for i, p in enumerate(self.passages):
+            if p.anchor and p.path not in first:
+                first[p.path] = i
+        headings = {i: set(self._terms(p.heading_path[-1])) for i, p in enumerate(self.passages) if p.anchor}
+        placed: dict[int, list[str]] = defaultdict(list)
+        for path, names in aliases.items():
+            if path not in first:
+                continue
+            own = [i for i in headings if self.passages[i].path == path]
+            for name in names:
+                placed[first[path]].append(name)
+                terms = set(self._terms(name))
+                subject = next((i for i in own if terms and terms <= headings[i]), None)
+                if subject is not None and subject != first[path]:
+                    placed[subject].append(name)
+        return placed
+
+    @classmethod
+    def _terms(cls, text: str) -> list[str]:
+        """Index terms: stemmed content words, plus hyphenated compounds joined up."""
+        return cls._stems(content_words(text) + compounds(text))
+
+    @staticmethod
+    def _stems(tokens: Sequence[str]) -> list[str]:
+        return list(_stemmer().stemWords(list(tokens)))
+
+    @cached_property
+    def _bm25(self):  # type: ignore[no-untyped-def]
+        import bm25s  # imports scipy (~0.5 s): only when a lexical search is made
+
+        index = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
+        index.index(self._tokens, show_progress=False)
+        return index
+
+    def translate(self, query: str) -> list[str]:
+        """English for the foreign terms in the query, longest match first, without overlaps."""
+        folded = _fold(query)
+        found = []
+        for term, english in self.translations.items():
+            if term in folded:
+                found.append(english)
+                folded = folded.replace(term, " ")
+        return found
+
+    def analyze(self, query: str) -> LexicalQuery:
+        """Translate, correct misspellings, and turn the query into search terms."""
+        english = self.translate(query)
+        text = " ".join([query, *english])
+        corrections = self.speller.corrections(text)
+        for c in corrections:
+            text = re.sub(rf"(?i)\b{re.escape(c.typed)}\b", c.corrected, text)
+        typed = " ".join([query, *english])
+        terms = dict.fromkeys(self._terms(text) + self._terms(typed))
+        return LexicalQuery(text=text, terms=tuple(terms), corrections=tuple(corrections), latin=bool(words(text)))
+
+    def idf(self, term: str) -> float:
+        """Lucene's IDF; a term no passage contains gets the highest IDF there is."""
+        n = len(self.passages)
+        df = self._df.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: LexicalQuery) -> np.ndarray:
+        """BM25 score of every passage, in passage order (all zero if no term is indexed)."""
+        import numpy as np
+
+        known = [t for t in query.terms if t in self._df]
+        if not known:
+            return np.zeros(len(self.passages), dtype="float32")
+        return np.asarray(self._bm25.get_scores(known), dtype="float32")
+
+    def coverage(self, query: LexicalQuery) -> np.ndarray:
+        """BM25 scores divided by the query's total IDF, in [0, 1]: how much of what was asked a
+        passage matches, comparable across queries (a word the KB never uses lowers every score).
+        The total counts the corrected words, so a typo costs nothing once it is fixed."""
+        import numpy as np
+
+        total = sum(self.idf(t) for t in dict.fromkeys(self._terms(query.text)))
+        scores = self.scores(query)
+        return np.minimum(scores / total, 1.0) if total > 0 else scores
+
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer  # PyStemmer (Snowball, in C): "biases" meets "bias", "trained" meets "training"
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
+
+
+_STEMMER = None
