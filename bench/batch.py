@@ -2,8 +2,8 @@
 
     PYTHONPATH=. python bench/batch.py [--runs 3]
 
-The 200 questions are the eval questions in data/eval/*.yaml plus questions made from templates
-(deterministic). The index is built first (not timed). Each run is a new process answering all 200;
+The 200 questions are the first of the eval questions in data/eval/*.yaml (then questions made
+from templates, if there are fewer). The index is built first (not timed). Each run is a new process answering all 200;
 the two paths alternate. Printed per path: end-to-end questions/s (200 / wall time, start-up
 included), and the steady rate once the first answer is out (199 / time from first to last line).
 """
@@ -36,12 +36,11 @@ def questions(count: int = 200) -> list[str]:
     found: list[str] = []
     for file in sorted((REPO / "data" / "eval").glob("*.yaml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        for item in data.get("in_scope", []) if isinstance(data, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("question"), str):
-                found.append(item["question"])
-        for item in data.get("out_of_scope", []) if isinstance(data, dict) else []:
-            if isinstance(item, str):
-                found.append(item)
+        for part in ("in_scope", "out_of_scope"):
+            for item in data.get(part, []) if isinstance(data, dict) else []:
+                text = item.get("q", item.get("question")) if isinstance(item, dict) else item
+                if isinstance(text, str):
+                    found.append(text)
     found += [t.format(topic) for t in TEMPLATES for topic in TOPICS]
     return list(dict.fromkeys(found))[:count]
 

@@ -35,8 +35,8 @@ def kb_retriever(tmp_path_factory) -> Retriever:
 
 
 def eval_questions() -> list[str]:
-    """Every question in data/eval/*.yaml, whatever the file's layout (values of `question`
-    keys and plain strings in lists)."""
+    """Every question in data/eval/*.yaml, whatever the file's layout (values of `q` or
+    `question` keys, and plain strings in lists of questions)."""
     found: list[str] = []
 
     def walk(node: object, key: str = "") -> None:
@@ -46,7 +46,7 @@ def eval_questions() -> list[str]:
         elif isinstance(node, list):
             for item in node:
                 walk(item, key)
-        elif isinstance(node, str) and key in ("question", "questions", "out_of_scope", "in_scope", "query"):
+        elif isinstance(node, str) and key in ("q", "question", "questions", "out_of_scope", "in_scope", "query"):
             found.append(node)
 
     for file in sorted((data_dir() / "eval").glob("*.yaml")):
@@ -94,13 +94,14 @@ def test_onnx_vectors_match_sentence_transformers(kb_retriever, encoder):
     assert cosines(alone, got[::17]).min() >= 0.99999
 
 
-def test_top5_rankings_identical_on_eval_questions(kb_retriever, encoder):
+@pytest.mark.parametrize("method", ["dense", None], ids=["dense", "default-method"])
+def test_top5_rankings_identical_on_eval_questions(kb_retriever, encoder, method):
     questions = eval_questions()
-    assert len(questions) >= 20
+    assert len(questions) >= 100
     torch_retriever = Retriever(kb_retriever.kb_root, encoder, kb_retriever._loaded)
     for question in questions:
-        lean = [h.id for h in kb_retriever.search(question, k=5)]
-        slow = [h.id for h in torch_retriever.search(question, k=5)]
+        lean = [h.id for h in kb_retriever.search(question, k=5, method=method)]
+        slow = [h.id for h in torch_retriever.search(question, k=5, method=method)]
         assert lean == slow, question
 
 
