@@ -88,12 +88,12 @@ def main() -> None:
     rest = sum(statistics.median(v) for _, v in ranked[14:])
     print(f"    {'(everything else)':<22}{rest * 1000:7.1f} ms")
     print(f"\nsteps of one answer in one process, {args.runs} runs, median (min–max):")
-    print(f"  {'start an empty interpreter (python -c pass)':<56}{summary(empty, 's', 3)}")
+    print(f"  {'start an empty interpreter (python -c pass)':<60}{summary(empty, 's', 3)}")
     for step, values in steps.items():
-        print(f"  {step:<56}{summary(values, 's', 3)}")
+        print(f"  {step:<60}{summary(values, 's', 3)}")
     rest = statistics.median(whole) - statistics.median(empty) - sum(statistics.median(v) for v in steps.values())
-    print(f"  {'the rest: typer parsing the command line, printing, exit':<56}{rest:.3f} s (by difference)")
-    print(f"  {'the whole `python -m bot --json QUESTION`':<56}{summary(whole, 's', 3)}")
+    print(f"  {'the rest: typer parsing the command line, printing, exit':<60}{rest:.3f} s (by difference)")
+    print(f"  {'the whole `python -m bot --json QUESTION`':<60}{summary(whole, 's', 3)}")
 
 
 if __name__ == "__main__":
