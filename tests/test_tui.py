@@ -313,6 +313,7 @@ async def test_calculation_answer_opens_in_the_calculator(app: ParamsbotApp) -> 
         assert "Open in calculator" in screen_text(app)
         await pilot.click("#open-calculator")  # the mouse works too
         await wait_until(pilot, lambda: app._main.query_one(TabbedContent).active == "calculator")
+        await wait_until(pilot, lambda: app.focused is app._main.query_one("#calc-model"))
         await pilot.press("escape")
         await wait_until(pilot, lambda: app._main.query_one(TabbedContent).active == "chat")
         await pilot.press("ctrl+o")

@@ -398,6 +398,9 @@ class ParamsbotApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         while self.screen is not self._main and len(self.screen_stack) > 1:
             self.pop_screen()
+        # Blur first: a focused widget in the pane being hidden would pass focus to a neighbour in
+        # the same pane, and the tabs follow focus, so they would switch back.
+        self.set_focus(None)
         self._main.query_one(TabbedContent).active = tab
         focus = {"chat": "#prompt", "calculator": "#calc-model", "topics": "#topic-tree"}[tab]
         self.call_after_refresh(self._main.query_one(focus).focus)
