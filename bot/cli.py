@@ -204,8 +204,16 @@ def _run_batch(source: str, retriever, k: int) -> int:  # type: ignore[no-untype
     return EXIT_INPUT if failures else EXIT_OK
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    """Library warnings (e.g. the slow encoder standing in for the fast one) as one stderr line."""
+    typer.echo(f"explain: warning: {message}", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import warnings
+
+    warnings.showwarning = _show_warning
     app()
 
 

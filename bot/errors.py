@@ -28,4 +28,9 @@ class CacheError(ParamsbotError):
 class ModelError(ParamsbotError):
     """The embedding model cannot be loaded."""
 
-__all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError"]
+
+class ParamsbotWarning(UserWarning):
+    """Something works, but worse than it should (e.g. the slow encoder stands in for the fast one)."""
+
+
+__all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError", "ParamsbotWarning"]

@@ -14,8 +14,8 @@ corrected forms are searched. Terms in other languages listed in ``data/translat
 their English with them, since the KB and the embedding model are English.
 
 The index is derived from the passages at load time (milliseconds for a few hundred), so nothing
-new is stored on disk. bm25s, PyStemmer and rapidfuzz are imported inside functions, so
-``import bot`` stays light.
+new is stored on disk. PyStemmer and rapidfuzz are imported inside functions, so ``import bot``
+stays light; BM25 itself is a few numpy lines (see ``LexicalIndex._postings``).
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ class LexicalQuery:
 
 
 class LexicalIndex:
-    """BM25 (bm25s, Lucene variant) over passages, with front-matter aliases and typo correction."""
+    """BM25 (Lucene variant, as bm25s scores it) over passages, with front-matter aliases and typo
+    correction."""
 
     k1 = 1.2
     b = 0.75
@@ -231,12 +232,27 @@ class LexicalIndex:
         return list(_stemmer().stemWords(list(tokens)))
 
     @cached_property
-    def _bm25(self):  # type: ignore[no-untyped-def]
-        import bm25s  # imports scipy (~0.5 s): only when a lexical search is made
+    def _postings(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per indexed term: the passages that contain it, and its BM25 weight in each.
 
-        index = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
-        index.index(self._tokens, show_progress=False)
-        return index
+        Lucene's BM25 computed as bm25s computes it (float32 weights, summed per query term in
+        order), so the scores are bm25s' to the bit (tests/test_lexical_numpy.py) without
+        importing bm25s, which brings scipy and asyncio: ~0.25 s of a one-shot answer.
+        """
+        import numpy as np  # loaded with FAISS anyway
+
+        average = float(np.mean([len(tokens) for tokens in self._tokens])) or 1.0
+        docs: dict[str, list[int]] = defaultdict(list)
+        weights: dict[str, list[float]] = defaultdict(list)
+        for doc, tokens in enumerate(self._tokens):
+            counts = Counter(tokens)
+            tf = np.array(list(counts.values()), dtype="float32")
+            saturated = tf / (self.k1 * ((1 - self.b) + self.b * len(tokens) / np.float64(average)) + tf)
+            idf = np.array([self.idf(term) for term in counts], dtype="float32")
+            for term, weight in zip(counts, (idf * saturated).astype("float32")):
+                docs[term].append(doc)
+                weights[term].append(weight)
+        return {term: (np.array(docs[term]), np.array(weights[term], dtype="float32")) for term in docs}
 
     def translate(self, query: str) -> list[str]:
         """English for the foreign terms in the query, longest match first, without overlaps."""
@@ -269,10 +285,12 @@ class LexicalIndex:
         """BM25 score of every passage, in passage order (all zero if no term is indexed)."""
         import numpy as np
 
-        known = [t for t in query.terms if t in self._df]
-        if not known:
-            return np.zeros(len(self.passages), dtype="float32")
-        return np.asarray(self._bm25.get_scores(known), dtype="float32")
+        scores = np.zeros(len(self.passages), dtype="float32")
+        for term in query.terms:
+            if term in self._df:
+                docs, weights = self._postings[term]
+                scores[docs] += weights  # each passage once per term
+        return scores
 
     def coverage(self, query: LexicalQuery) -> np.ndarray:
         """BM25 scores divided by the query's total IDF, in [0, 1]: how much of what was asked a

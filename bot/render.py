@@ -122,6 +122,8 @@ def build_progress(stream: TextIO | None = None) -> Iterator[BuildProgress]:
             if stage == "embed" and not announced:
                 stream.write(f"paramsbot: building the index ({total} passages)...\n")
                 announced = True
+            elif stage == "export":
+                stream.write("paramsbot: exporting the model to ONNX (once per model)...\n")
             elif stage == "write":
                 stream.write("paramsbot: index ready\n")
             stream.flush()

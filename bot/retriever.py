@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.corpus import Passage
-from bot.encoder import Encoder, default_encoder
+from bot.encoder import Encoder, default_encoder, query_encoder
 from bot.errors import InputError
 from bot.index import BuildProgress, LoadedIndex, open_index
 from bot.paths import kb_dir
@@ -140,9 +140,11 @@ class Retriever:
         from bot.paths import cache_dir as default_cache
 
         root = Path(path).expanduser() if path is not None else kb_dir()
-        encoder = encoder or default_encoder()
-        loaded = open_index(root, encoder, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
-        return cls(root, encoder, loaded, settings)
+        chosen = encoder or default_encoder()
+        loaded = open_index(root, chosen, cache_root=default_cache(cache_dir), rebuild=rebuild, progress=progress)
+        if encoder is None:  # questions go through the model's ONNX export when the index has one
+            chosen = query_encoder(chosen, loaded.onnx, loaded.onnx_problem)
+        return cls(root, chosen, loaded, settings)
 
     @property
     def passages(self) -> list[Passage]:
@@ -226,19 +228,11 @@ class Retriever:
         return heading_vectors(self.passages, self.encoder, self._loaded.folder)
 
     def dense_scores(self, queries: list[str]) -> np.ndarray:
-        """Cosine similarity of every passage to each query: shape (queries, passages), exact search."""
+        """Cosine similarity of every passage to each query: shape (queries, passages) (LoadedIndex.scores)."""
         return self._dense(self.encoder.encode(queries))
 
     def _dense(self, vectors: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        n = len(self.passages)
-        found, ids = self._loaded.index.search(np.ascontiguousarray(vectors, dtype="float32"), n)
-        scores = np.zeros((len(vectors), n), dtype="float32")
-        for row in range(len(vectors)):
-            valid = ids[row] >= 0
-            scores[row, ids[row][valid]] = found[row][valid]
-        return scores
+        return self._loaded.scores(vectors)
 
     def _top(self, scores: np.ndarray, confidence: np.ndarray, k: int) -> list[Hit]:
         import numpy as np

@@ -1,0 +1,105 @@
+"""Safe writes in the cache: temporary file + rename, checksums, and one builder per folder.
+
+A reader of the cache sees either an old complete file or a new complete one, never half of
+one: everything is written to a temporary file in the same folder, flushed, then renamed into
+place. Files that other files point to are named by their checksum, so they are never rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+#: Temporary files (and folders) start with a dot and end in .tmp; a killed build may leave some.
+TEMP_GLOB = ".*.tmp"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def temp_path(folder: Path, prefix: str) -> Path:
+    """A new empty temporary file in folder (for writers that want a path, like FAISS)."""
+    handle, name = tempfile.mkstemp(prefix=f".{prefix}-", suffix=".tmp", dir=folder)
+    os.close(handle)
+    return Path(name)
+
+
+def fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def write_checksum_named(folder: Path, stem: str, suffix: str, write: Callable[[Path], None]) -> tuple[Path, str]:
+    """Let ``write`` fill a temporary file, then rename it to ``<stem>-<sha12><suffix>``.
+
+    Returns the final path and the file's full SHA-256. The temporary file never outlives a failure.
+    """
+    temp = temp_path(folder, stem)
+    try:
+        write(temp)
+        fsync_file(temp)
+        checksum = sha256_file(temp)
+        final = folder / f"{stem}-{checksum[:12]}{suffix}"
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    return final, checksum
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text to a temporary file beside path, flush it to disk, then rename it over path."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, path)
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on folder (POSIX flock); yields whether the lock is really held.
+
+    Without a lock (read-only cache, no flock) atomic renames still protect readers, but the
+    caller must not tidy up other writers' temporary files.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a+")  # noqa: SIM115 - held for the whole block
+    except OSError:
+        yield False  # read-only cache: nothing will be written, so there is nothing to serialise
+        return
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            locked = True
+        except (ImportError, OSError):
+            locked = False
+        yield locked
+    finally:
+        handle.close()
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Delete temporary files and folders a killed writer left. Only call while holding folder_lock."""
+    for stale in folder.glob(TEMP_GLOB):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                stale.unlink()
