@@ -50,9 +50,6 @@ class Link:
     path: str
 
 
-ExampleLink = Link  # the name it had before "see also" links existed
-
-
 @dataclass
 class Answer:
     """What paramsbot says to one question; ``to_json`` is the `explain --json` contract."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.answer import Answer, ExampleLink, Source
+from bot.answer import Answer, Link, Source
 from bot.conversation import Conversation, Turn, follow_up_query
 from bot.retriever import DocumentInfo
 
@@ -72,7 +72,7 @@ DOCUMENTS = {
 def _answer(question: str) -> Answer:
     return Answer(question=question, kind="answer", answer="**Biases > What is a bias?**\n\nA bias is...\n",
                   sources=[Source("Biases", "biases.md", "Biases > What is a bias?", 0.71, anchor="what-is-a-bias")],
-                  examples=[ExampleLink("A forward pass", "examples/forward.md")])
+                  examples=[Link("A forward pass", "examples/forward.md")])
 
 
 def test_turn_from_an_answer_takes_the_documents_title_and_aliases() -> None:

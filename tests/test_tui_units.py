@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import calc
-from bot.answer import Answer, ExampleLink, Source
+from bot.answer import Answer, Link, Source
 from bot.retriever import DocumentInfo
 from bot.tui.calc_form import DENSE, SIZE, CalcForm, compute, form_for, preset_choices
 from bot.tui.links import Target, answer_links, links_markdown, resolve
@@ -45,14 +45,14 @@ DOCS = {
 
 def test_answer_links_prefer_the_answers_see_also() -> None:
     answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7, anchor="why")],
-                    see_also=[ExampleLink("Weights [W]", "weights.md")])
+                    see_also=[Link("Weights [W]", "weights.md")])
     assert [(link.group, link.href) for link in answer_links(answer, DOCS)] == [
         ("Related", "/weights.md"), ("Source", "/biases.md#why")]
 
 
 def test_answer_links_list_examples_related_and_sources() -> None:
     answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7125, anchor="why")],
-                    [ExampleLink("Worked example: a forward pass", "examples/a.md")])
+                    [Link("Worked example: a forward pass", "examples/a.md")])
     links = answer_links(answer, DOCS)
     assert [(link.group, link.label, link.href) for link in links] == [
         ("Worked example", "a forward pass", "/examples/a.md"),

@@ -26,7 +26,7 @@ def open_retriever(kb: Path | None = None, cache_dir: Path | None = None) -> Ret
         progress("open", 0, 0)
         retriever = Retriever.from_kb(kb, cache_dir=cache_dir, progress=progress)
         progress("model", 0, 0)
-        retriever.search("what is a parameter", k=1)  # loads torch and the model now
+        retriever.search("what is a parameter", k=1)  # loads the query model (ONNX, or torch as a fallback) now
         return retriever
 
     return factory
@@ -41,6 +41,8 @@ def status_text(stage: str, done: int, total: int) -> str:
         "scan": "reading the knowledge base…",
         "embed": "building the index…",
         "write": "saving the index…",
+        "export": "preparing the fast query model (once per model)…",
+        "index": "adding vectors to the index…",
         "model": "loading model…",
     }.get(stage, f"{stage}…")
 
