@@ -1,5 +1,5 @@
 """``python -m bot`` is the same as the ``explain`` command."""
 
-from bot.cli import main
+from bot.cli import entry
 
-main()
+entry()

@@ -27,4 +27,4 @@ def test_wheel_carries_kb_and_data(tmp_path):
     assert {f"bot/_data/{name}" for name in data_files} <= names
     assert "bot/py.typed" in names and "bot/cli.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "explain = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "explain = bot.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
