@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import pty
-import random
 import re
 import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -254,7 +254,7 @@ def _dense_answer(r: Report, widths: tuple[int, ...], bias: bool) -> CalcAnswer:
     shape = "-".join(map(str, widths))
     lines = [f"**A {shape} network has {fmt.commas(count.total)} parameters"
              + (f": {fmt.commas(count.weights)} weights and {fmt.commas(count.biases)} biases.**" if bias
-                else f" (weights only, no biases).**"),
+                else " (weights only, no biases).**"),
              "",
              "Every neuron in a layer connects to every neuron in the previous one (one weight per connection: "
              "inputs × outputs)" + (", and each neuron has one bias." if bias else "; biases are left out here."),

@@ -156,7 +156,6 @@ def _bert(r: _Reader) -> dict[str, Any]:
 
 def _llama_like(r: _Reader, *, kv_default: str | None, qkv_bias: bool | None, sliding: bool) -> dict[str, Any]:
     """Llama, Mistral, Qwen2 and Mixtral share one decoder layout; they differ in biases and defaults."""
-    heads = r.required("num_attention_heads")
     if kv_default == "heads":
         kv = r.optional("num_key_value_heads", None)
         if kv is None:
