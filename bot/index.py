@@ -4,9 +4,12 @@ Layout of one index folder (one per knowledge-base folder, under the cache root)
 
     manifest.json          what was indexed, by which model and chunker; the index file's checksum
     index-<sha12>.faiss    the vectors, named by their checksum
+    verified.json          the index file's stat when its checksum last held: skips re-hashing it
+    headings.json, lexical.json   derived on first use and cached (bot.headings, bot.lexical)
 
 The manifest is checked before FAISS ever sees the index file: format, chunker version, model
-fingerprint and dimension, a content hash per KB file, and the index file's SHA-256. Anything
+fingerprint and dimension, a content hash per KB file, and the index file's SHA-256 (hashed again
+only when the file's stat differs from the one recorded at the last full check). Anything
 that does not match means "rebuild", never "use anyway". Writes go to a temporary file that is
 renamed into place, and the manifest is written last, so a reader sees either the old complete
 index or the new one. Builders take a lock so two processes do not build the same index at once.
@@ -38,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 from bot.corpus import CHUNKER_VERSION, Passage, file_digest, load_corpus, markdown_files, relative_name
 from bot.encoder import Encoder, OnnxModel
 from bot.errors import CacheError, KnowledgeBaseError
-from bot.files import atomic_write_text, folder_lock, remove_stale_temps, sha256_file, write_checksum_named
+from bot.files import (atomic_write_text, checksum_holds, folder_lock, remove_stale_temps, sha256_file,
+                       write_checksum_named)
 from bot.paths import cache_dir
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+VERIFIED_STAMP = "verified.json"  # the index file's stat when its checksum last held (files.checksum_holds)
 FLAT, HNSW = "flat-ip", "hnsw-ip"
 
 #: Events a long build reports: ("scan"|"embed"|"index"|"export"|"write", done, total);
@@ -186,7 +191,9 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> LoadedIndex | None
         if info["texts_sha256"] != texts_digest(passages):
             return None  # the passages are not the ones the vectors were made from
         file = folder / str(info["file"])
-        if Path(info["file"]).name != info["file"] or sha256_file(file) != info["sha256"]:
+        if Path(info["file"]).name != info["file"]:
+            return None
+        if not checksum_holds([file], str(info["sha256"]), lambda: sha256_file(file), folder / VERIFIED_STAMP):
             return None
         # Memory-mapped and read-only: the file is immutable (named by its checksum), pages load
         # on demand and are shared between processes. Older FAISS without the flag reads it all.

@@ -18,7 +18,7 @@ import yaml
 
 from bot import Retriever
 from bot.encoder import (ENCODER_ENV, ONNX_FILES, VERIFIED_STAMP, OnnxEncoder, OnnxModel, SentenceTransformerEncoder,
-                         checksum_holds, query_encoder)
+                         export_intact, query_encoder)
 from bot.errors import InputError, ParamsbotWarning
 from bot.index import read_manifest
 from bot.paths import data_dir, kb_dir
@@ -130,7 +130,7 @@ def export_copy(kb_retriever, tmp_path) -> OnnxModel:
 def test_checksum_is_stamped_then_trusted_while_the_files_are_untouched(export_copy, monkeypatch):
     import bot.encoder
 
-    assert checksum_holds(export_copy)
+    assert export_intact(export_copy)
     stamp = json.loads((export_copy.folder / VERIFIED_STAMP).read_text())
     assert stamp["sha256"] == export_copy.sha256 and sorted(stamp["files"]) == sorted(ONNX_FILES)
 
@@ -138,12 +138,12 @@ def test_checksum_is_stamped_then_trusted_while_the_files_are_untouched(export_c
         raise AssertionError("hashed although the stamp holds")
 
     monkeypatch.setattr(bot.encoder, "export_checksum", no_hashing)
-    assert checksum_holds(export_copy)
+    assert export_intact(export_copy)
 
 
 def test_a_file_changed_after_the_stamp_is_hashed_again_and_fails(export_copy):
     """Same size, mtime set back: the ctime still gives the write away."""
-    assert checksum_holds(export_copy)
+    assert export_intact(export_copy)
     weights = export_copy.folder / "model.weights"
     before = weights.stat()
     data = bytearray(weights.read_bytes())
@@ -151,16 +151,16 @@ def test_a_file_changed_after_the_stamp_is_hashed_again_and_fails(export_copy):
     weights.write_bytes(bytes(data))
     os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert weights.stat().st_size == before.st_size and weights.stat().st_mtime_ns == before.st_mtime_ns
-    assert not checksum_holds(export_copy)
+    assert not export_intact(export_copy)
 
 
 def test_a_stamp_for_another_checksum_or_damaged_is_ignored(export_copy):
-    assert checksum_holds(export_copy)
+    assert export_intact(export_copy)
     stamp = export_copy.folder / VERIFIED_STAMP
     wrong = OnnxModel(export_copy.folder, "0" * 64)
-    assert not checksum_holds(wrong)  # the stamp vouches for the real checksum only
+    assert not export_intact(wrong)  # the stamp vouches for the real checksum only
     stamp.write_text("{not json")
-    assert checksum_holds(export_copy) and json.loads(stamp.read_text())["sha256"] == export_copy.sha256
+    assert export_intact(export_copy) and json.loads(stamp.read_text())["sha256"] == export_copy.sha256
 
 
 def test_an_unwritable_stamp_means_hashing_every_time(export_copy, monkeypatch):
@@ -171,7 +171,7 @@ def test_an_unwritable_stamp_means_hashing_every_time(export_copy, monkeypatch):
     hashed = []
     real = bot.encoder.export_checksum
     monkeypatch.setattr(bot.encoder, "export_checksum", lambda folder: hashed.append(folder) or real(folder))
-    assert checksum_holds(export_copy) and checksum_holds(export_copy)
+    assert export_intact(export_copy) and export_intact(export_copy)
     assert len(hashed) == 2
     assert sorted(p.name for p in export_copy.folder.iterdir()) == sorted([*ONNX_FILES, VERIFIED_STAMP])
 

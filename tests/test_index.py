@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.index import MANIFEST, IndexSettings, index_folder, open_index, read_manifest
+from bot.index import MANIFEST, VERIFIED_STAMP, IndexSettings, index_folder, open_index, read_manifest
 from conftest import REPO
 
 
@@ -60,12 +60,15 @@ def test_model_change_rebuilds(mini_kb, encoder):
     assert open_index(mini_kb, RenamedModel(encoder, "another-model")).rebuilt
 
 
-@pytest.mark.parametrize("damage", ["delete index", "truncate index", "flip a byte", "corrupt manifest",
-                                    "delete manifest", "manifest names another file", "wrong count"])
+@pytest.mark.parametrize("damage", ["delete index", "truncate index", "flip a byte", "flip a byte, keep mtime",
+                                    "corrupt manifest", "delete manifest", "manifest names another file",
+                                    "wrong count"])
 def test_damaged_cache_is_rebuilt_not_used(mini_kb, encoder, damage):
     open_index(mini_kb, encoder)
+    assert not open_index(mini_kb, encoder).rebuilt  # a verified load stamps the index file's stat
     folder = index_folder(mini_kb)
     target = index_file(folder)
+    assert (folder / VERIFIED_STAMP).is_file()
     if damage == "delete index":
         target.unlink()
     elif damage == "truncate index":
@@ -74,6 +77,12 @@ def test_damaged_cache_is_rebuilt_not_used(mini_kb, encoder, damage):
         data = bytearray(target.read_bytes())
         data[len(data) // 2] ^= 0xFF
         target.write_bytes(bytes(data))
+    elif damage == "flip a byte, keep mtime":  # the ctime still gives the write away
+        before = target.stat()
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     elif damage == "corrupt manifest":
         (folder / MANIFEST).write_text("{ not json")
     elif damage == "delete manifest":
@@ -212,6 +221,7 @@ def _many_sections(count: int) -> dict[str, str]:
 def test_killed_build_leaves_the_old_index_usable(make_kb, encoder):
     kb = make_kb(_many_sections(400))
     old = open_index(kb, encoder)
+    assert not open_index(kb, encoder).rebuilt  # loaded once: the index file's stat is stamped too
     folder = index_folder(kb)
     old_files = sorted(p.name for p in folder.iterdir())
     build = _explain("--kb", str(kb), "--rebuild")
