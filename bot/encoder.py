@@ -16,8 +16,10 @@ first use, never at module import.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import os
 import shutil
 import warnings
@@ -235,6 +237,47 @@ def export_checksum(folder: Path) -> str:
     return digest.hexdigest()
 
 
+#: Beside the export's files once their checksum has held: what their stat said then.
+VERIFIED_STAMP = "verified.json"
+
+
+def checksum_holds(model: OnnxModel) -> bool:
+    """True if the export's files have the SHA-256 the index recorded; OSError if one is missing.
+
+    Hashing the ~90 MB export took ~50 ms of every ~0.5 s one-shot answer, so after a full check
+    the files' stat (size, mtime, ctime, inode, device) is stamped beside them, as git's index
+    does for the work tree, and an identical stat later stands for the same bytes. Any write,
+    rename or copy changes the ctime or the inode, which the process cannot set back, so a file
+    changed since is hashed again. The stamp is made only if the stat did not change during the
+    hash, and is best effort: a read-only cache is simply hashed every time.
+    """
+    stamp = model.folder / VERIFIED_STAMP
+    before = _stat_identity(model.folder)
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        if recorded == {"sha256": model.sha256, "files": before}:
+            return True
+    except (OSError, ValueError):
+        pass  # no stamp (or a damaged one): hash
+    if export_checksum(model.folder) != model.sha256:
+        return False
+    if _stat_identity(model.folder) == before:
+        from bot.files import atomic_write_text  # only when a stamp is written
+
+        with contextlib.suppress(OSError):
+            atomic_write_text(stamp, json.dumps({"sha256": model.sha256, "files": before}))
+    return True
+
+
+def _stat_identity(folder: Path) -> dict[str, list[int]]:
+    """Each export file's size, mtime and ctime (ns), inode and device: changed by any write."""
+    found = {}
+    for name in ONNX_FILES:
+        info = (folder / name).stat()
+        found[name] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+    return found
+
+
 class OnnxUnusable(Exception):
     """The ONNX export cannot be used (missing, damaged, or onnxruntime refuses it)."""
 
@@ -245,7 +288,7 @@ class OnnxEncoder:
     Tokens come from the model's own ``tokenizer.json`` truncated at 256 (sentence-transformers'
     ``max_seq_length``); the token vectors are mean-pooled over the attention mask and
     L2-normalised, as the model's Pooling and Normalize modules do. The session loads on the first
-    :meth:`encode`, after the file's SHA-256 is checked. If that fails, the encoder warns once
+    :meth:`encode`, after the files' SHA-256 is checked (:func:`checksum_holds`). If that fails, the encoder warns once
     (:class:`~bot.errors.ParamsbotWarning`) and ``fallback`` encodes instead.
     """
 
@@ -338,10 +381,10 @@ def _onnx_session(model: OnnxModel) -> Any:
     if session is not None:
         return session
     try:
-        checksum = export_checksum(model.folder)
+        intact = checksum_holds(model)
     except OSError as error:
         raise OnnxUnusable(f"the ONNX model cannot be read ({error.strerror or error})") from None
-    if checksum != model.sha256:
+    if not intact:
         # Remove it, so the next index check finds it missing and exports the model again.
         shutil.rmtree(model.folder, ignore_errors=True)
         raise OnnxUnusable("the ONNX model failed its checksum")

@@ -13,13 +13,18 @@ vocabulary ("wieghts" -> "weights", "backprop" -> "backpropagation"), and both t
 corrected forms are searched. Terms in other languages listed in ``data/translations.yaml`` bring
 their English with them, since the KB and the embedding model are English.
 
-The index is derived from the passages at load time (milliseconds for a few hundred), so nothing
-new is stored on disk. PyStemmer and rapidfuzz are imported inside functions, so ``import bot``
-stays light; BM25 itself is a few numpy lines (see ``LexicalIndex._postings``).
+Analysing the passages (folding, stopwords, stemming) is the slow part, ~0.15 s for our few
+hundred, so :func:`load_lexical` keeps the result in ``lexical.json`` beside the index: plain JSON,
+written atomically, used only when the digest of everything it was made from matches (the passages,
+their front matter, this module's source and the stemmer's version); anything else means derive it
+again. PyStemmer and rapidfuzz are imported inside functions, so ``import bot`` stays light; BM25
+itself is a few numpy lines (see ``LexicalIndex._postings``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -63,6 +68,7 @@ EXPANSIONS = {"llm": ("language", "model"), "llms": ("language", "models"), "t":
 MIN_TYPO_LENGTH = (5, 8)
 
 TRANSLATIONS_FILE = "translations.yaml"
+CACHE_FILE = "lexical.json"
 
 _WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _COMPOUND = re.compile(r"[a-z]+(?:-[a-z]+)+")
@@ -162,6 +168,15 @@ def load_translations(path: Path | None = None) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The passages as the lexical index reads them: what ``lexical.json`` keeps."""
+
+    tokens: list[list[str]]  # each passage's index terms, in order (stemmed)
+    word_counts: dict[str, int]  # every word of the prose, with its count: the speller's "known"
+    domain_words: list[str]  # words of titles, headings, summaries and aliases: what a typo may become
+
+
+@dataclass(frozen=True)
 class LexicalQuery:
     """A query as the lexical index sees it."""
 
@@ -179,44 +194,54 @@ class LexicalIndex:
     b = 0.75
 
     def __init__(self, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]] | None = None,
-                 summaries: Mapping[str, str] | None = None, translations: Mapping[str, str] | None = None) -> None:
-        """``aliases`` and ``summaries`` map a document path to its front matter."""
-        aliases = aliases or {}
-        summaries = summaries or {}
+                 summaries: Mapping[str, str] | None = None, translations: Mapping[str, str] | None = None,
+                 *, analysed: Analysis | None = None) -> None:
+        """``aliases`` and ``summaries`` map a document path to its front matter. ``analysed`` is
+        :meth:`analyse`'s result for the same arguments, when a cache has it (see load_lexical)."""
         self.passages = list(passages)
         self.translations = dict(sorted((translations or {}).items(), key=lambda kv: -len(kv[0])))
-        placed = self._place_aliases(aliases)
-        self._tokens = [self._terms(self._document_text(p, placed.get(i, ())))
-                        for i, p in enumerate(self.passages)]
+        self.analysis = analysed or self.analyse(self.passages, aliases or {}, summaries or {})
+        self._tokens = self.analysis.tokens
         self._df = Counter(t for tokens in self._tokens for t in set(tokens))
+        counts = self.analysis.word_counts
+        self.speller = Speller(counts, {w: counts.get(w, 0) for w in self.analysis.domain_words})
 
-        prose = [f"{p.heading} {p.text}" for p in self.passages] + list(summaries.values())
+    @classmethod
+    def analyse(cls, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]],
+                summaries: Mapping[str, str]) -> Analysis:
+        """What the index and speller are made of: each passage's terms, the prose's word counts
+        and the domain's words (titles, headings, summaries, aliases)."""
+        placed = cls._place_aliases(passages, aliases)
+        tokens = [cls._terms(cls._document_text(p, placed.get(i, ()))) for i, p in enumerate(passages)]
+        prose = [f"{p.heading} {p.text}" for p in passages] + list(summaries.values())
         counts = Counter(w for text in prose for w in words(text))
-        domain = [" ".join(p.heading_path) for p in self.passages] + list(summaries.values())
+        domain = [" ".join(p.heading_path) for p in passages] + list(summaries.values())
         domain += [a for names in aliases.values() for a in names]
-        self.speller = Speller(counts, {w: counts[w] for text in domain for w in words(text)})
+        domain_words = list(dict.fromkeys(w for text in domain for w in words(text)))
+        return Analysis(tokens=tokens, word_counts=dict(counts), domain_words=domain_words)
 
     @staticmethod
     def _document_text(passage: Passage, aliases: Sequence[str]) -> str:
         return "\n".join([" ".join(passage.heading_path), passage.heading_path[-1], *aliases, passage.text])
 
-    def _place_aliases(self, aliases: Mapping[str, Sequence[str]]) -> dict[int, list[str]]:
+    @classmethod
+    def _place_aliases(cls, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]]) -> dict[int, list[str]]:
         """A document's aliases name its subject, which its first section defines: they go there.
         An alias that is also a section's own subject (every word of it in that section's heading,
         as "KV cache" in "What is the KV cache?") goes with that section too."""
         first: dict[str, int] = {}
-        for i, p in enumerate(self.passages):
+        for i, p in enumerate(passages):
             if p.anchor and p.path not in first:
                 first[p.path] = i
-        headings = {i: set(self._terms(p.heading_path[-1])) for i, p in enumerate(self.passages) if p.anchor}
+        headings = {i: set(cls._terms(p.heading_path[-1])) for i, p in enumerate(passages) if p.anchor}
         placed: dict[int, list[str]] = defaultdict(list)
         for path, names in aliases.items():
             if path not in first:
                 continue
-            own = [i for i in headings if self.passages[i].path == path]
+            own = [i for i in headings if passages[i].path == path]
             for name in names:
                 placed[first[path]].append(name)
-                terms = set(self._terms(name))
+                terms = set(cls._terms(name))
                 subject = next((i for i in own if terms and terms <= headings[i]), None)
                 if subject is not None and subject != first[path]:
                     placed[subject].append(name)
@@ -237,22 +262,31 @@ class LexicalIndex:
 
         Lucene's BM25 computed as bm25s computes it (float32 weights, summed per query term in
         order), so the scores are bm25s' to the bit (tests/test_lexical_numpy.py) without
-        importing bm25s, which brings scipy and asyncio: ~0.25 s of a one-shot answer.
+        importing bm25s, which brings scipy and asyncio: ~0.25 s of a one-shot answer. One numpy
+        expression over every (passage, term) pair, then split by term.
         """
         import numpy as np  # loaded with FAISS anyway
 
-        average = float(np.mean([len(tokens) for tokens in self._tokens])) or 1.0
-        docs: dict[str, list[int]] = defaultdict(list)
-        weights: dict[str, list[float]] = defaultdict(list)
-        for doc, tokens in enumerate(self._tokens):
-            counts = Counter(tokens)
-            tf = np.array(list(counts.values()), dtype="float32")
-            saturated = tf / (self.k1 * ((1 - self.b) + self.b * len(tokens) / np.float64(average)) + tf)
-            idf = np.array([self.idf(term) for term in counts], dtype="float32")
-            for term, weight in zip(counts, (idf * saturated).astype("float32")):
-                docs[term].append(doc)
-                weights[term].append(weight)
-        return {term: (np.array(docs[term]), np.array(weights[term], dtype="float32")) for term in docs}
+        lengths = [len(tokens) for tokens in self._tokens]
+        average = float(np.mean(lengths)) if lengths else 0.0
+        average = average or 1.0
+        ids: dict[str, int] = {}
+        doc, term, tf = [], [], []
+        for row, tokens in enumerate(self._tokens):
+            for name, count in Counter(tokens).items():
+                doc.append(row)
+                term.append(ids.setdefault(name, len(ids)))
+                tf.append(count)
+        docs, terms = np.array(doc, dtype=np.int64), np.array(term, dtype=np.int64)
+        counts = np.array(tf, dtype="float32")
+        length = np.array(lengths, dtype="float64")[docs]
+        saturated = counts / (self.k1 * ((1 - self.b) + self.b * length / np.float64(average)) + counts)
+        idf = np.array([self.idf(name) for name in ids], dtype="float32")[terms]
+        weights = (idf * saturated).astype("float32")
+        order = np.argsort(terms, kind="stable")  # by term, passages ascending within each
+        bounds = np.searchsorted(terms[order], np.arange(len(ids) + 1))
+        return {name: (docs[order[bounds[i]:bounds[i + 1]]], weights[order[bounds[i]:bounds[i + 1]]])
+                for name, i in ids.items()}
 
     def translate(self, query: str) -> list[str]:
         """English for the foreign terms in the query, longest match first, without overlaps."""
@@ -301,6 +335,68 @@ class LexicalIndex:
         total = sum(self.idf(t) for t in dict.fromkeys(self._terms(query.text)))
         scores = self.scores(query)
         return np.minimum(scores / total, 1.0) if total > 0 else scores
+
+
+def load_lexical(passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]], summaries: Mapping[str, str],
+                 translations: Mapping[str, str], folder: Path | None) -> LexicalIndex:
+    """The lexical index for these passages, its analysis read from ``folder``'s cache when that
+    was made from the same inputs, else derived and saved there (best effort: a read-only cache
+    only costs the time to derive it again)."""
+    digest = _analysis_digest(passages, aliases, summaries)
+    analysed = _read_analysis(folder / CACHE_FILE, digest, len(passages)) if folder else None
+    index = LexicalIndex(passages, aliases, summaries, translations, analysed=analysed)
+    if folder and analysed is None:
+        _write_analysis(folder / CACHE_FILE, digest, index.analysis)
+    return index
+
+
+def _analysis_digest(passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]],
+                     summaries: Mapping[str, str]) -> str:
+    """SHA-256 of everything the analysis depends on, the analysing code and stemmer included."""
+    digest = hashlib.sha256()
+    digest.update(Path(__file__).read_bytes())
+    digest.update(str(_stemmer_version()).encode())
+    inputs = [[[p.path, p.anchor, list(p.heading_path), p.text] for p in passages],
+              {k: list(v) for k, v in aliases.items()}, dict(summaries)]
+    digest.update(json.dumps(inputs, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _read_analysis(path: Path, digest: str, count: int) -> Analysis | None:
+    """The cached analysis if it is intact and made from these inputs, else None (derive it)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("inputs") != digest:
+            return None
+        tokens, counts, domain = data["tokens"], data["word_counts"], data["domain_words"]
+        if not (isinstance(tokens, list) and len(tokens) == count and isinstance(counts, dict)
+                and isinstance(domain, list)):
+            return None
+        if not all(isinstance(row, list) and all(isinstance(t, str) for t in row) for row in tokens):
+            return None
+        if not all(isinstance(n, int) for n in counts.values()) or not all(isinstance(w, str) for w in domain):
+            return None
+    except (OSError, ValueError, KeyError):
+        return None  # missing or damaged: derive it again
+    return Analysis(tokens=tokens, word_counts=counts, domain_words=domain)
+
+
+def _write_analysis(path: Path, digest: str, analysis: Analysis) -> None:
+    from bot.files import atomic_write_text
+
+    data = {"inputs": digest, "tokens": analysis.tokens, "word_counts": analysis.word_counts,
+            "domain_words": analysis.domain_words}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    except OSError:
+        pass  # a read-only or full cache: derived again next time, nothing else is lost
+
+
+def _stemmer_version() -> str:
+    import Stemmer  # see _stemmer
+
+    return str(Stemmer.version()) if hasattr(Stemmer, "version") else "unknown"
 
 
 def _stemmer():  # type: ignore[no-untyped-def]

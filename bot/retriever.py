@@ -106,7 +106,7 @@ class Retriever:
 
     Build it with :meth:`from_kb`. The index is loaded (or built, then saved) at construction;
     the embedding model loads on the first :meth:`search`, the BM25 index is derived from the
-    passages on first use.
+    passages on first use (and cached beside the index).
     """
 
     def __init__(self, kb_root: Path, encoder: Encoder, loaded: LoadedIndex,
@@ -173,14 +173,15 @@ class Retriever:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        """The BM25 index and speller, derived from the passages and front matter."""
-        from bot.lexical import LexicalIndex, load_translations
+        """The BM25 index and speller, derived from the passages and front matter (cached beside the index)."""
+        from bot.lexical import load_lexical, load_translations
 
-        return LexicalIndex(
+        return load_lexical(
             self.passages,
             aliases={path: doc.aliases for path, doc in self.documents.items()},
             summaries={path: doc.summary for path, doc in self.documents.items()},
             translations=load_translations(),
+            folder=self._loaded.folder,
         )
 
     def search(self, query: str, k: int = 5, method: Method | None = None) -> list[Hit]:

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from bot import Retriever
-from bot.encoder import ENCODER_ENV, ONNX_FILES, OnnxEncoder, SentenceTransformerEncoder, query_encoder
+from bot.encoder import (ENCODER_ENV, ONNX_FILES, VERIFIED_STAMP, OnnxEncoder, OnnxModel, SentenceTransformerEncoder,
+                         checksum_holds, query_encoder)
 from bot.errors import InputError, ParamsbotWarning
 from bot.index import read_manifest
 from bot.paths import data_dir, kb_dir
@@ -109,10 +110,70 @@ def test_manifest_records_the_export_with_its_checksum(kb_retriever):
     manifest = kb_retriever._loaded.manifest
     record = manifest["onnx"]
     folder = Path(kb_retriever._loaded.folder).parent.parent / record["folder"]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(ONNX_FILES)
+    assert sorted(p.name for p in folder.iterdir() if p.name != VERIFIED_STAMP) == sorted(ONNX_FILES)
     assert record["sha256"] == kb_retriever.encoder.onnx.sha256 and len(record["sha256"]) == 64
     export = json.loads((folder.parent / "export.json").read_text())
     assert export["sha256"] == record["sha256"] and export["verified"]["min_cosine"] >= 0.9999
+
+
+@pytest.fixture
+def export_copy(kb_retriever, tmp_path) -> OnnxModel:
+    """A private copy of the real export, free to damage."""
+    import shutil
+
+    model = kb_retriever.encoder.onnx
+    for name in ONNX_FILES:
+        shutil.copyfile(model.folder / name, tmp_path / name)
+    return OnnxModel(tmp_path, model.sha256)
+
+
+def test_checksum_is_stamped_then_trusted_while_the_files_are_untouched(export_copy, monkeypatch):
+    import bot.encoder
+
+    assert checksum_holds(export_copy)
+    stamp = json.loads((export_copy.folder / VERIFIED_STAMP).read_text())
+    assert stamp["sha256"] == export_copy.sha256 and sorted(stamp["files"]) == sorted(ONNX_FILES)
+
+    def no_hashing(folder):
+        raise AssertionError("hashed although the stamp holds")
+
+    monkeypatch.setattr(bot.encoder, "export_checksum", no_hashing)
+    assert checksum_holds(export_copy)
+
+
+def test_a_file_changed_after_the_stamp_is_hashed_again_and_fails(export_copy):
+    """Same size, mtime set back: the ctime still gives the write away."""
+    assert checksum_holds(export_copy)
+    weights = export_copy.folder / "model.weights"
+    before = weights.stat()
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    weights.write_bytes(bytes(data))
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert weights.stat().st_size == before.st_size and weights.stat().st_mtime_ns == before.st_mtime_ns
+    assert not checksum_holds(export_copy)
+
+
+def test_a_stamp_for_another_checksum_or_damaged_is_ignored(export_copy):
+    assert checksum_holds(export_copy)
+    stamp = export_copy.folder / VERIFIED_STAMP
+    wrong = OnnxModel(export_copy.folder, "0" * 64)
+    assert not checksum_holds(wrong)  # the stamp vouches for the real checksum only
+    stamp.write_text("{not json")
+    assert checksum_holds(export_copy) and json.loads(stamp.read_text())["sha256"] == export_copy.sha256
+
+
+def test_an_unwritable_stamp_means_hashing_every_time(export_copy, monkeypatch):
+    """The stamp cannot be written (its name is taken by a folder, which stops root too)."""
+    import bot.encoder
+
+    (export_copy.folder / VERIFIED_STAMP).mkdir()
+    hashed = []
+    real = bot.encoder.export_checksum
+    monkeypatch.setattr(bot.encoder, "export_checksum", lambda folder: hashed.append(folder) or real(folder))
+    assert checksum_holds(export_copy) and checksum_holds(export_copy)
+    assert len(hashed) == 2
+    assert sorted(p.name for p in export_copy.folder.iterdir()) == sorted([*ONNX_FILES, VERIFIED_STAMP])
 
 
 def test_encoder_choice(kb_retriever, encoder, monkeypatch):

@@ -152,3 +152,78 @@ def test_a_question_nothing_can_read_is_scored_by_bm25_alone():
     s = signals(dense=[0.9, 0.8], heading=[0.9, 0.9], lexical=[0.0, 0.0], latin=False)
     settings = MethodSettings(threshold=0.3, lexical=0.3, heading=0.1, confidence_lexical=0.2)
     assert s.rank("hybrid", settings).max() == 0 and s.question_confidence("hybrid", settings) == 0
+
+
+# --- the cached analysis -----------------------------------------------------------------------
+
+def cached(folder, passages=PASSAGES, aliases=ALIASES):
+    from bot.lexical import load_lexical
+
+    return load_lexical(passages, aliases, {}, {"权重": "weight"}, folder)
+
+
+def same_index(a: LexicalIndex, b: LexicalIndex) -> None:
+    assert a._tokens == b._tokens and a._df == b._df
+    assert a.speller.known == b.speller.known and a.speller.targets == b.speller.targets
+    for query in ("what is a bias", "wieghts", "kv cache 4,096", "权重", "backprop"):
+        assert np.array_equal(a.coverage(a.analyze(query)), b.coverage(b.analyze(query))), query
+
+
+def test_the_analysis_is_saved_then_read_back_instead_of_derived(tmp_path, monkeypatch):
+    from bot.lexical import CACHE_FILE
+
+    first = cached(tmp_path)
+    assert (tmp_path / CACHE_FILE).is_file()
+
+    def derive(*args):
+        raise AssertionError("derived although the cache holds it")
+
+    monkeypatch.setattr(LexicalIndex, "analyse", classmethod(derive))
+    second = cached(tmp_path)
+    monkeypatch.undo()
+    same_index(first, second)
+    same_index(first, LexicalIndex(PASSAGES, aliases=ALIASES, summaries={}, translations={"权重": "weight"}))
+
+
+@pytest.mark.parametrize("change", ["text", "alias", "order"])
+def test_a_cache_made_from_other_inputs_is_not_used(tmp_path, change):
+    cached(tmp_path)
+    passages, aliases = list(PASSAGES), dict(ALIASES)
+    if change == "text":
+        passages[3] = passage("weights.md", "Weights", "What is a weight?", "A weight scales a gradient descent input.")
+    elif change == "alias":
+        aliases["weights.md"] = ["weight", "synapse"]
+    else:
+        passages.reverse()
+    fresh = LexicalIndex(passages, aliases=aliases, summaries={}, translations={"权重": "weight"})
+    same_index(cached(tmp_path, passages, aliases), fresh)
+    same_index(cached(tmp_path, passages, aliases), fresh)  # and the cache now holds the new inputs
+
+
+@pytest.mark.parametrize("damage", ["{truncated", "[]", '{"inputs": "x"}', "\x00\x01binary"])
+def test_a_damaged_cache_is_derived_again_and_replaced(tmp_path, damage):
+    from bot.lexical import CACHE_FILE
+
+    good = cached(tmp_path)
+    (tmp_path / CACHE_FILE).write_text(damage)
+    same_index(cached(tmp_path), good)
+    assert (tmp_path / CACHE_FILE).read_text() != damage
+
+
+def test_a_cache_with_the_right_digest_but_wrong_shape_is_not_used(tmp_path):
+    import json
+
+    from bot.lexical import CACHE_FILE
+
+    good = cached(tmp_path)
+    data = json.loads((tmp_path / CACHE_FILE).read_text())
+    data["tokens"] = data["tokens"][:-1]  # one passage short
+    (tmp_path / CACHE_FILE).write_text(json.dumps(data))
+    same_index(cached(tmp_path), good)
+
+
+def test_an_unwritable_cache_still_gives_the_index(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")  # a file where the folder should be stops root too
+    same_index(cached(blocker / "index"), cached(None))
+    assert blocker.read_text() == "x"
