@@ -7,9 +7,10 @@ With the index of paramsbot's KB built in a temporary cache:
 1. ``python -X importtime -m bot --json QUESTION`` --runs times; each module's own import time
    (its "self" column) is added to its top-level package, and the median per package printed.
 2. The steps of the same answer timed inside one process (``time.perf_counter``): start-up
-   of an empty interpreter, importing the CLI, opening the index, loading the ONNX model
-   (import onnxruntime, checksum, session), and answering (embedding, search, composing); what
-   the whole command takes beyond them (argument parsing, printing, exit) by difference.
+   of an empty interpreter, importing the console entry (bot.command, which answers the plain
+   one-shot form without Typer), opening the index, loading the ONNX model (import onnxruntime,
+   checksum, session), and answering (embedding, search, composing); what the whole command
+   takes beyond them (recognising the command line, printing, exit) by difference.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from common import child_env, compile_package, machine, run_child, summary
 STEPS = """
 import json, sys, time
 t0 = time.perf_counter()
-import bot.cli
+import bot.command
 t1 = time.perf_counter()
 from bot.answer import answer_question
 from bot.retriever import Retriever
@@ -38,7 +39,7 @@ _onnx_session(retriever.encoder.onnx)
 t3 = time.perf_counter()
 answer_question(sys.argv[1], retriever).dumps()
 t4 = time.perf_counter()
-print(json.dumps({"import the CLI (typer, click, pydantic)": t1 - t0,
+print(json.dumps({"import the console entry (bot.command; no typer)": t1 - t0,
                   "open the index (manifest, checksums, faiss + mmap)": t2 - t1,
                   "load the ONNX model (onnxruntime, checksum, session)": t3 - t2,
                   "answer (tokenize, embed, search, compose)": t4 - t3}))
@@ -92,7 +93,7 @@ def main() -> None:
     for step, values in steps.items():
         print(f"  {step:<60}{summary(values, 's', 3)}")
     rest = statistics.median(whole) - statistics.median(empty) - sum(statistics.median(v) for v in steps.values())
-    print(f"  {'the rest: typer parsing the command line, printing, exit':<60}{rest:.3f} s (by difference)")
+    print(f"  {'the rest: reading the command line, printing, exit':<60}{rest:.3f} s (by difference)")
     print(f"  {'the whole `python -m bot --json QUESTION`':<60}{summary(whole, 's', 3)}")
 
 

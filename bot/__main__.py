@@ -1,5 +1,5 @@
 """``python -m bot`` is the same as the ``explain`` command."""
 
-from bot.cli import entry
+from bot.command import entry
 
 entry()

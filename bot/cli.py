@@ -9,12 +9,15 @@
 
 Exit codes: 0 answered, 1 the knowledge base has no answer, 2 usage or input error,
 3 the model or the cache cannot be used. For `explain eval`: 0 targets met, 1 targets missed.
+
+The console script starts in bot.command, which answers the plain one-shot forms itself and
+hands every other command line to this app (importing Typer costs ~0.15 s).
 """
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,9 +26,9 @@ import typer
 from typer.core import TyperGroup
 
 from bot.calc.cli import calc_command
-from bot.errors import InputError, KnowledgeBaseError, ParamsbotError
-
-EXIT_OK, EXIT_NO_ANSWER, EXIT_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
+from bot.command import (EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_NO_ANSWER, EXIT_OK, SOURCES_SHOWN, answer_one,
+                         exit_code, fail, open_retriever, show_warning)
+from bot.errors import InputError, ParamsbotError
 
 
 class _AskByDefault(TyperGroup):
@@ -54,12 +57,7 @@ app = typer.Typer(
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"explain: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _exit_code(error: ParamsbotError) -> int:
-    return EXIT_INPUT if isinstance(error, (InputError, KnowledgeBaseError)) else EXIT_ENVIRONMENT
+    return typer.Exit(fail(message, code))
 
 
 @app.command("ask")
@@ -67,7 +65,7 @@ def ask(
     question: Annotated[Optional[str], typer.Argument(help="Your question, in quotes.", show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object (JSON Lines with --batch).")] = False,
     batch: Annotated[Optional[str], typer.Option("--batch", metavar="FILE", help="Answer each line of FILE (- for stdin) as JSON Lines, in one process.")] = None,
-    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many sources to show.")] = 3,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=50, help="How many sources to show.")] = SOURCES_SHOWN,
     kb: Annotated[Optional[Path], typer.Option("--kb", help="A folder of Markdown to answer from instead of the built-in knowledge base.", show_default=False)] = None,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="PARAMSBOT_CACHE_DIR", help="Where indexes are kept.", show_default=False)] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the index even if it is current.")] = False,
@@ -79,25 +77,16 @@ def ask(
         if not json_output and _interactive():
             raise typer.Exit(_open_app(kb, cache_dir))
         raise _fail('give a question, for example: explain "what is a bias"')
+    if question is not None:
+        raise typer.Exit(answer_one(question, json_output, k=k, kb=kb, cache_dir=cache_dir, rebuild=rebuild))
     try:
-        retriever = _open_retriever(kb, cache_dir, rebuild)
+        retriever = open_retriever(kb, cache_dir, rebuild)
         if batch is not None:
             raise typer.Exit(_run_batch(batch, retriever, k))
-        if question is None:  # --rebuild alone
-            typer.echo(f"explain: index rebuilt ({len(retriever.passages)} passages)", err=True)
-            raise typer.Exit(EXIT_OK)
-        from bot.answer import answer_question
-
-        result = answer_question(question, retriever, k=k)
+        typer.echo(f"explain: index rebuilt ({len(retriever.passages)} passages)", err=True)  # --rebuild alone
+        raise typer.Exit(EXIT_OK)
     except ParamsbotError as error:
-        raise _fail(str(error), _exit_code(error)) from None
-    if json_output:
-        typer.echo(result.dumps())
-    else:
-        from bot.render import print_answer
-
-        print_answer(result, str(retriever.kb_root))
-    raise typer.Exit(EXIT_NO_ANSWER if result.kind == "no_answer" else EXIT_OK)
+        raise _fail(str(error), exit_code(error)) from None
 
 
 app.command("calc")(calc_command)
@@ -130,7 +119,7 @@ def evaluate(
 ) -> None:
     """Measure retrieval per method (dense, bm25, hybrid) on the eval set's tuning and held-back parts."""
     try:
-        retriever = _open_retriever(kb, cache_dir, rebuild=False, calibrating=calibrate)
+        retriever = open_retriever(kb, cache_dir, rebuild=False, calibrating=calibrate)
         if passages:
             for p in retriever.passages:
                 typer.echo(f"{p.id}\t{p.heading}")
@@ -148,7 +137,7 @@ def evaluate(
         raise _fail(f"a package explain eval needs is missing ({error.name}): pip install 'paramsbot[eval]'",
                     EXIT_ENVIRONMENT) from None
     except ParamsbotError as error:
-        raise _fail(str(error), _exit_code(error)) from None
+        raise _fail(str(error), exit_code(error)) from None
     if json_output:
         import json
 
@@ -158,25 +147,6 @@ def evaluate(
 
         print_eval(report, misses=misses)
     raise typer.Exit(EXIT_OK if report.targets_met else EXIT_NO_ANSWER)
-
-
-def _open_retriever(kb: Path | None, cache_dir: Path | None, rebuild: bool,  # type: ignore[no-untyped-def]
-                    calibrating: bool = False):
-    from bot.render import build_progress
-    from bot.ranking import RetrievalSettings
-    from bot.retriever import Retriever
-
-    # Calibration writes the settings file, so it must run even when that file is missing or stale.
-    settings = RetrievalSettings.load_or_uncalibrated() if calibrating else None
-    with build_progress() as progress:
-        retriever = Retriever.from_kb(kb, cache_dir=cache_dir, rebuild=rebuild, progress=progress,
-                                      settings=settings)
-    for problem in retriever.problems if retriever.rebuilt else ():
-        typer.echo(f"explain: skipped {problem}", err=True)
-    unsaved = retriever.index_info.get("unsaved")
-    if unsaved:
-        typer.echo(f"explain: warning: {unsaved}; it will be rebuilt next time", err=True)
-    return retriever
 
 
 def _run_batch(source: str, retriever, k: int) -> int:  # type: ignore[no-untyped-def]
@@ -205,39 +175,13 @@ def _run_batch(source: str, retriever, k: int) -> int:  # type: ignore[no-untype
     return EXIT_INPUT if failures else EXIT_OK
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
-    """Library warnings (e.g. the slow encoder standing in for the fast one) as one stderr line."""
-    typer.echo(f"explain: warning: {message}", err=True)
-
-
-def main() -> None:
-    """Run the command; raises SystemExit like any Click app (tests call it in-process)."""
+def main(args: Sequence[str] | None = None) -> None:
+    """Run the command (on sys.argv by default); raises SystemExit like any Click app."""
     import warnings
 
-    warnings.showwarning = _show_warning
-    app()
-
-
-def entry() -> None:
-    """Console-script entry point: run, flush, and leave without tearing down every module.
-
-    Unloading numpy, FAISS and onnxruntime at interpreter exit costs ~0.1 s of a ~0.7 s
-    one-shot answer and does nothing useful, so a finished command ends the process at once.
-    """
-    try:
-        main()
-        code: int = 0
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if isinstance(done.code, str):
-            sys.stderr.write(done.code + "\n")
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (explain ... | head) is not an error here
-            pass
-    os._exit(code)
+    warnings.showwarning = show_warning
+    app(args)
 
 
 if __name__ == "__main__":
-    entry()
+    main()

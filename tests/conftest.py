@@ -25,6 +25,23 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture(scope="session")
+def kb_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding the built index of paramsbot's own KB, built once per test session by the
+    command itself (`python -m bot --rebuild`, then one question, which also embeds the headings).
+    For subprocess tests of the default KB: pass it as PARAMSBOT_CACHE_DIR and only read it."""
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("kb-index")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PARAMSBOT_CACHE_DIR": str(folder)}
+    for args in (["--rebuild"], ["--json", "what is a bias"]):
+        done = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                              cwd=REPO, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    return folder
+
+
+@pytest.fixture(scope="session")
 def encoder():
     from bot.encoder import SentenceTransformerEncoder
 

@@ -25,6 +25,6 @@ def test_wheel_carries_kb_and_data(tmp_path):
     assert kb_files and data_files
     assert {f"bot/_kb/{name}" for name in kb_files} <= names
     assert {f"bot/_data/{name}" for name in data_files} <= names
-    assert "bot/py.typed" in names and "bot/cli.py" in names
+    assert {"bot/py.typed", "bot/cli.py", "bot/command.py"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "explain = bot.cli:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "explain = bot.command:entry" in zipfile.ZipFile(wheel).read(entry_points).decode()
