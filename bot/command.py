@@ -47,9 +47,22 @@ def one_shot(argv: Sequence[str]) -> tuple[str, bool] | None:
 
 
 def echo(message: str, err: bool = False) -> None:
-    """One line on stdout, or on stderr with ``err``, flushed at once (as typer.echo does)."""
+    """One line on stdout, or on stderr with ``err``, flushed at once (as typer.echo does).
+
+    A stream that declares an encoding the text does not fit (``PYTHONIOENCODING=ascii``, an old
+    locale) gets UTF-8, as click gives it: JSON is UTF-8 by definition, and a traceback is worse
+    than a mis-shown character."""
     stream = sys.stderr if err else sys.stdout
-    stream.write(message + "\n")
+    line = message + "\n"
+    try:
+        stream.write(line)
+    except UnicodeEncodeError:  # raised before anything is written
+        binary = getattr(stream, "buffer", None)
+        if binary is None:
+            stream.write(line.encode(stream.encoding or "ascii", "replace").decode(stream.encoding or "ascii"))
+        else:
+            stream.flush()
+            binary.write(line.encode("utf-8", "surrogateescape"))
     stream.flush()
 
 

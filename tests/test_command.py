@@ -122,3 +122,14 @@ def test_one_shot_imports_no_cli_framework_and_no_torch(kb_index_cache):
     frameworks = ("typer", "click", "pydantic", "pydantic_core", "torch", "transformers", "sentence_transformers")
     assert sorted(m for m in modules if m.split(".")[0] in frameworks) == []
     assert "explain: warning" not in log
+
+
+@pytest.mark.slow
+def test_a_stream_declared_ascii_still_gets_the_utf8_answer(kb_index_cache):
+    """As click does for a misconfigured stream: UTF-8 out, no traceback, on both paths."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PARAMSBOT_CACHE_DIR": str(kb_index_cache),
+           "PYTHONIOENCODING": "ascii"}
+    runs = [subprocess.run([sys.executable, "-m", "bot", *prefix, "--json", "what is a 偏置"], capture_output=True,
+                           cwd=REPO, env=env, timeout=300) for prefix in ([], ["ask"])]
+    assert runs[0].stdout == runs[1].stdout and runs[0].returncode == runs[1].returncode == 0, runs[0].stderr
+    assert json.loads(runs[0].stdout.decode("utf-8"))["question"] == "what is a 偏置"
