@@ -268,8 +268,7 @@ class LexicalIndex:
         import numpy as np  # loaded with FAISS anyway
 
         lengths = [len(tokens) for tokens in self._tokens]
-        average = float(np.mean(lengths)) if lengths else 0.0
-        average = average or 1.0
+        average = (float(np.mean(lengths)) if lengths else 0.0) or 1.0
         ids: dict[str, int] = {}
         doc, term, tf = [], [], []
         for row, tokens in enumerate(self._tokens):
