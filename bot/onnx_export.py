@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bot.encoder import (ONNX_FILES, OnnxEncoder, OnnxModel, SentenceTransformerEncoder, export_checksum,
-                         first_line)
+                         export_intact, first_line)
 from bot.files import atomic_write_text, fsync_file, folder_lock, remove_stale_temps
 
 MODELS = "models"
@@ -161,11 +161,12 @@ def stored_twin(encoder: object, cache_root: Path) -> OnnxEncoder | None:
 
 
 def _stored_export(home: Path) -> tuple[Path, str] | None:
-    """The export named by export.json and its checksum, if its files still have that checksum."""
+    """The export named by export.json and its checksum, if its files still have that checksum
+    (hashed only when their stat moved since the last check: bot.files.checksum_holds)."""
     try:
         info = json.loads((home / EXPORT_JSON).read_text(encoding="utf-8"))
         folder = home / str(info["folder"])
-        if Path(info["folder"]).name == info["folder"] and export_checksum(folder) == info["sha256"]:
+        if Path(info["folder"]).name == info["folder"] and export_intact(OnnxModel(folder, str(info["sha256"]))):
             return folder, str(info["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
