@@ -116,16 +116,24 @@ def evaluate(
     passages: Annotated[bool, typer.Option("--passages", help="List every passage id (for labelling questions) and exit.")] = False,
     kb: Annotated[Optional[Path], typer.Option("--kb", help="A folder of Markdown to evaluate instead of the built-in knowledge base.", show_default=False)] = None,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="PARAMSBOT_CACHE_DIR", help="Where indexes are kept.", show_default=False)] = None,
+    real: Annotated[Optional[list[Path]], typer.Option("--real", help="A judged set of real questions (JSON Lines) to answer and judge, besides data/eval/real-questions.jsonl; repeatable.", show_default=False)] = None,
+    answers_only: Annotated[bool, typer.Option("--answers-only", help="Only judge the answers to real questions; skip the retrieval metrics.")] = False,
 ) -> None:
-    """Measure retrieval per method (dense, bm25, hybrid) on the eval set's tuning and held-back parts."""
+    """Measure retrieval per method (dense, bm25, hybrid) on the eval set's tuning and held-back parts,
+    and judge whole answers on sets of real questions."""
     try:
         retriever = open_retriever(kb, cache_dir, rebuild=False, calibrating=calibrate)
         if passages:
             for p in retriever.passages:
                 typer.echo(f"{p.id}\t{p.heading}")
             raise typer.Exit(EXIT_OK)
-        from bot import evaluation
+        from bot import evaluation, judging
 
+        sets = [p for p in judging.default_sets() if p.is_file()] + list(real or [])
+        judged = [judging.run_judged(retriever, judging.load_judged(p), p.name) for p in sets]
+        if answers_only:
+            typer.echo(judging.format_judged(judged, misses=misses), nl=False)
+            raise typer.Exit(EXIT_OK)
         questions = evaluation.load_eval_set(eval_set)
         typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
         if calibrate:
@@ -141,11 +149,12 @@ def evaluate(
     if json_output:
         import json
 
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        typer.echo(json.dumps({**report.to_json(), "judged": [j.to_json() for j in judged]}, ensure_ascii=False))
     else:
         from bot.render import print_eval
 
         print_eval(report, misses=misses)
+        typer.echo(judging.format_judged(judged, misses=misses), nl=False)
     raise typer.Exit(EXIT_OK if report.targets_met else EXIT_NO_ANSWER)
 
 
