@@ -19,8 +19,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.paragraphs import blocks, first_block
 from bot.ranking import CONFIDENCE_DEPTH
-from bot.retriever import Hit, Retriever, normalize_query, section_id
+from bot.reading import MAX_PARTS, Post, QuestionKind, read_post
+from bot.retriever import Hit, Retriever, section_id
 
 Kind = Literal["answer", "calculation", "no_answer"]
 
@@ -83,30 +85,59 @@ POOL = 10
 
 
 def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
-    """Answer one question from the knowledge base. Raises InputError for an unusable question."""
-    text = normalize_query(question)
-    calculated = _calculate(text, retriever)
+    """Answer one question or pasted post from the knowledge base (or the calculator).
+    Raises InputError for an unusable question."""
+    post = read_post(question)
+    calculated = _calculate(post, retriever)
     if calculated is not None:
         return calculated
-    pool = retriever.search(text, k=max(k, POOL, CONFIDENCE_DEPTH))
-    if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever):
+    queries = list(dict.fromkeys([post.focus, *(p.text for p in post.parts)]))
+    pools = dict(zip(queries, retriever.search_many(queries, k=max(k, POOL, CONFIDENCE_DEPTH))))
+    shown = _shown(post, pools, retriever)
+    if not shown:
         # No passage is shown for a question the KB cannot answer: a weak match is not an answer.
-        return Answer(question=text, kind="no_answer", answer=NO_ANSWER_TEXT)
-    shown = [pool[0]]
-    sides = comparison_sides(text)
-    if sides:
-        second = second_passage(pool[0], sides, retriever)
-        if second is not None:
-            shown.append(second)
-    ranked = shown + [h for h in pool if h.id not in {s.id for s in shown}]
+        return Answer(question=post.text, kind="no_answer", answer=NO_ANSWER_TEXT)
+    pool = pools[shown[0].query]
+    ids = {s.hit.id for s in shown}
+    ranked = [s.hit for s in shown] + [h for h in pool if h.id not in ids]
+    hits = [s.hit for s in shown]
     return Answer(
-        question=text,
+        question=post.text,
         kind="answer",
-        answer="\n".join(tighten(h, retriever) for h in shown),
+        answer="\n".join(tighten(s.hit, retriever, s.query, s.kind) for s in shown),
         sources=[_source(h) for h in ranked[:max(k, len(shown))]],
-        examples=example_for(pool[0], retriever),
-        see_also=see_also(shown, pool, retriever),
+        examples=example_for(shown[0].hit, retriever),
+        see_also=see_also(hits, pool, retriever),
     )
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A passage shown in an answer, with the question (or part of a post) it answers."""
+
+    hit: Hit
+    query: str
+    kind: QuestionKind
+
+
+def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> list[_Shown]:
+    """What the answer shows: for each part of the post that the KB answers confidently, its best
+    section (each section once, in the post's order), and the second side of a comparison. The
+    post's focus as a whole speaks first when it finds a section no single part does."""
+    asked = [(post.focus, post.kind)] + [(p.text, p.kind) for p in post.parts if p.text != post.focus]
+    shown: list[_Shown] = []
+    for query, kind in asked:
+        pool = pools[query]
+        if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever):
+            continue
+        sections = {section_id(s.hit.id) for s in shown}
+        if section_id(pool[0].id) not in sections and len(shown) < MAX_PARTS:
+            shown.append(_Shown(pool[0], query, kind))
+            sides = comparison_sides(query) if kind == "comparison" or query == post.focus else None
+            second = second_passage(pool[0], sides, retriever) if sides else None
+            if second is not None and section_id(second.id) not in sections:
+                shown.append(_Shown(second, query, kind))
+    return shown
 
 
 def confident(hits: list[Hit], retriever: Retriever) -> bool:
@@ -114,42 +145,60 @@ def confident(hits: list[Hit], retriever: Retriever) -> bool:
     return max(h.confidence for h in hits) >= retriever.settings.of(retriever.settings.method).threshold
 
 
-def _calculate(question: str, retriever: Retriever) -> Answer | None:
-    """A question that asks for a number (parameters, memory, FLOPs...) goes to the calculator."""
+def _calculate(post: Post, retriever: Retriever) -> Answer | None:
+    """A question that asks for a number (parameters, memory, FLOPs...) goes to the calculator:
+    first as asked, then with the numbers the post states around the question."""
     from bot.calc.chat import route  # pure Python, no heavy imports; loaded only when asked
 
-    routed = route(question)
+    routed = route(post.focus)
+    if routed is None and post.facts:
+        routed = route(post.numeric_text)
     if routed is None:
         return None
     examples = [Link(title=retriever.documents[path].title, path=path)
                 for path in routed.examples if path in retriever.documents]
-    return Answer(question=question, kind="calculation", answer=routed.markdown,
+    return Answer(question=post.text, kind="calculation", answer=routed.markdown,
                   examples=examples, calculation=routed.calculation)
 
 
-#: A first paragraph shorter than this is a lead-in ("Both use 16 bits; they split them
-#: differently."): the next paragraph, which says how, comes with it.
-MIN_LEAD_WORDS = 40
+#: A block scoring within this of the best one is shown after it.
+SECOND_BLOCK_MARGIN = 0.08
+_VERDICT = re.compile(r"^(?:\*\*)?(?:yes|no|not quite|partly|mostly|usually|rarely|only)\b", re.I)
 
 
-def tighten(hit: Hit, retriever: Retriever) -> str:
-    """The section's own heading and its first paragraph (with the list or table a paragraph ending
-    in ":" introduces, or the paragraph after a short lead-in). A split section shows its start."""
-    passage = _section_start(hit, retriever)
-    return f"**{passage.heading_path[-1]}**\n\n{first_paragraph(passage.text)}\n"
+def tighten(hit: Hit, retriever: Retriever, query: str = "", kind: QuestionKind = "other") -> str:
+    """The section's own heading and the block of it that answers ``query`` best (a yes/no
+    question leads with the section's verdict), then the next best when it is nearly as good.
+    Without a query, the section's first block."""
+    text = section_text(hit, retriever)
+    found = blocks(text)
+    if not found:
+        return f"**{hit.heading_path[-1]}**\n\n\n"
+    chosen = [0]
+    if query and len(found) > 1:
+        scores = retriever.block_vectors(found) @ retriever.query_vector(query)
+        order = [int(i) for i in scores.argsort()[::-1]]
+        chosen = [order[0]]
+        if scores[order[1]] >= scores[order[0]] - SECOND_BLOCK_MARGIN:
+            chosen.append(order[1])
+        if kind == "yes_no" and _VERDICT.match(found[0]) and 0 not in chosen:
+            chosen = [0, chosen[0]]
+        elif kind == "yes_no" and 0 in chosen:
+            chosen.sort()
+    body = "\n\n".join(found[i] for i in chosen)
+    return f"**{hit.heading_path[-1]}**\n\n{body}\n"
 
 
 def first_paragraph(text: str) -> str:
-    blocks = [b.strip("\n") for b in re.split(r"\n[ \t]*\n", text.strip()) if b.strip()]
-    if not blocks:
-        return ""
-    taken = [blocks[0]]
-    for block in blocks[1:]:
-        lead_in = taken[-1].rstrip().endswith(":") or len(" ".join(taken).split()) < MIN_LEAD_WORDS
-        if not lead_in:
-            break
-        taken.append(block)
-    return "\n\n".join(taken)
+    """The first block of a section's text (see bot.paragraphs.blocks)."""
+    return first_block(text)
+
+
+def section_text(hit: Hit, retriever: Retriever) -> str:
+    """The whole text of the hit's section: a section split for length is joined again."""
+    first = section_id(hit.id)
+    parts = [p.text for p in retriever.passages if p.id == first or section_id(p.id) == first]
+    return "\n\n".join(parts) if parts else hit.text
 
 
 def _section_start(hit: Hit, retriever: Retriever) -> Any:

@@ -31,7 +31,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +79,13 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 def _fold(text: str) -> str:
     """NFKC, lower case, and thousands separators dropped ("4,096" is one number, 4096)."""
     return _THOUSANDS.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    if term.isascii():
+        return re.compile(rf"(?<![a-z0-9_]){re.escape(term)}(?![a-z0-9_])")
+    return re.compile(re.escape(term))
 
 
 def words(text: str) -> list[str]:
@@ -288,13 +295,16 @@ class LexicalIndex:
                 for name, i in ids.items()}
 
     def translate(self, query: str) -> list[str]:
-        """English for the foreign terms in the query, longest match first, without overlaps."""
+        """The KB's words for the terms in the query that it words otherwise (other languages, and
+        people's own words: "vram", "lm_head"), longest match first, without overlaps. A Latin-script
+        term matches whole words only ("param" is not found in "hyperparameter")."""
         folded = _fold(query)
         found = []
         for term, english in self.translations.items():
-            if term in folded:
+            pattern = _term_pattern(term)
+            if pattern.search(folded):
                 found.append(english)
-                folded = folded.replace(term, " ")
+                folded = pattern.sub(" ", folded)
         return found
 
     def analyze(self, query: str) -> LexicalQuery:

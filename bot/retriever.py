@@ -33,9 +33,10 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.lexical import LexicalIndex
+    from bot.paragraphs import BlockVectors
 
-#: Questions are embedded from at most this many characters; the model sees ~256 tokens anyway.
-MAX_QUERY_CHARS = 2000
+#: The longest query accepted: a pasted post with its logs (bot.reading keeps what it asks).
+MAX_QUERY_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Retriever:
             path: DocumentInfo.from_dict(path, data) for path, data in loaded.documents.items()
         }
         self.settings = settings or RetrievalSettings.load()
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_kb(
@@ -187,14 +189,34 @@ class Retriever:
     def search(self, query: str, k: int = 5, method: Method | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``query``, best first, ranked by ``method``
         (default: the calibrated one). Raises InputError on an empty query or unknown method."""
-        text = normalize_query(query)
+        return self.search_many([query], k, method)[0]
+
+    def search_many(self, queries: list[str], k: int = 5, method: Method | None = None) -> list[list[Hit]]:
+        """:meth:`search` for several queries at once, embedded in one batch."""
+        texts = [normalize_query(q) for q in queries]
         if k < 1:
             raise InputError("k must be at least 1")
         method = self._method(method)
-        signals = self.signals(text, dense=method != "bm25")
         settings = self.settings.of(method)
-        return self._top(signals.rank(method, settings), signals.confidence(method, settings),
-                         min(k, len(self.passages)))
+        return [self._top(signals.rank(method, settings), signals.confidence(method, settings),
+                          min(k, len(self.passages)))
+                for signals in self.signals_many(texts, dense=method != "bm25")]
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedding of a query (those searched already are not embedded again)."""
+        if text not in self._query_vectors:
+            self._query_vectors[text] = self.encoder.encode([text])[0]
+        return self._query_vectors[text]
+
+    def block_vectors(self, blocks: list[str]) -> np.ndarray:
+        """Embeddings of section blocks (bot.paragraphs), cached beside the index."""
+        return self._blocks.vectors(blocks)
+
+    @cached_property
+    def _blocks(self) -> BlockVectors:
+        from bot.paragraphs import BlockVectors
+
+        return BlockVectors(self.encoder, self._loaded.folder)
 
     def _method(self, method: str | None) -> Method:
         method = method or self.settings.method
@@ -213,6 +235,9 @@ class Retriever:
         analyzed = [self.lexical.analyze(q) for q in queries]
         texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
         vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
+        if len(self._query_vectors) > 4096:  # a long-running process: keep the memo bounded
+            self._query_vectors.clear()
+        self._query_vectors.update(vectors)
         rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),

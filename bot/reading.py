@@ -1,0 +1,224 @@
+"""Reading a post: what a pasted message actually asks, before anything is searched.
+
+People paste whole posts: a tag ("[Question]"), some context, a log or a config, then the
+question, and sometimes a second question. Searched whole, the context and the log drown the
+question. :func:`read_post` reduces a post to
+
+- ``focus``: the sentences that ask something (with the sentence before one that leans on it:
+  "Is this normal?"), which is what retrieval searches;
+- ``parts``: the questions one by one (at most :data:`MAX_PARTS`), so a post that asks two things
+  can get two answers;
+- ``facts``: the statements that carry numbers ("I have 8 GB", "trained on 14.8T tokens"), which a
+  calculation needs even when the question sentence does not repeat them.
+
+Code blocks, tracebacks, log lines, tables, URLs, Markdown markup, greetings, thanks and
+signatures are dropped; inline code keeps its identifier (`lm_head` -> lm_head). Pure Python and
+regular expressions only: it runs on every one-shot answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import InputError
+from bot.text import clean
+
+#: A post longer than this is refused (logs and configs fit well within it).
+MAX_POST_CHARS = 20_000
+#: A post asks at most this many separate things that get their own answer.
+MAX_PARTS = 3
+#: What retrieval searches at most: the model reads ~256 word pieces anyway.
+MAX_FOCUS_CHARS = 1_000
+
+QuestionKind = Literal["definition", "yes_no", "why", "how", "comparison", "numeric", "other"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing the post asks."""
+
+    text: str
+    kind: QuestionKind
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post reduced to what it asks (see the module docstring)."""
+
+    text: str  # the whole post, cleaned to one line
+    focus: str  # what to search: the asking sentences (the whole cleaned post if none ask)
+    parts: tuple[Part, ...]  # the questions one by one, in the post's order (at least one)
+    facts: str  # sentences with numbers that are not questions, for the calculator
+
+    @property
+    def kind(self) -> QuestionKind:
+        return self.parts[0].kind
+
+    @property
+    def numeric_text(self) -> str:
+        """The focus with the number-bearing facts it may depend on: what the calculator reads."""
+        return f"{self.facts} {self.focus}".strip() if self.facts else self.focus
+
+
+# --- cleaning ----------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
+_HTML = re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]{0,200}>", re.S)
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
+_INLINE_CODE = re.compile(r"`+([^`\n]{1,200})`+")
+_TAG = re.compile(r"^\s*(?:\[[^\]\n]{1,40}\]\s*:?\s*)+")
+_TRAILING_TAG = re.compile(r"\s*[\[(](?:closed|duplicate|solved|resolved|answered|on hold|migrated)[\])]\s*$", re.I)
+_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\w)_(?!\s))")
+
+#: Lines that are output, not prose: tracebacks, log records, prompts, tables, config.
+_NOISE_LINE = re.compile(
+    r"""^\s*(?:
+        traceback\ \(most\ recent\ call\ last\)
+      | file\ ".*",\ line\ \d+
+      | \w+(?:\.\w+)*(?:error|exception|warning):\s        # ValueError: ..., torch.OutOfMemoryError: ...
+      | (?:\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d)                   # timestamps
+      | \[?(?:info|debug|warn|warning|error|critical|trace)\]?[\s:|]
+      | [$#>]{1,2}\ \S                                       # shell prompts ($ pip install), quoted replies
+      | (?:>>>|\.\.\.)\ 
+      | \|.*\|\s*$                                           # table rows
+      | [-|:\s]{3,}$                                         # table rules, separators
+      | [{}\[\]],?\s*$                                       # JSON brackets
+      | "[\w.-]+"\s*:\s*.+,?\s*$                             # "key": value
+      | \w+\s*=\s*\S+\s*$                                    # key=value (config, env)
+      | at\ [\w.$<>]+\(.*\)\s*$                              # stack frames
+    )""", re.I | re.X)
+#: Whole sentences that ask nothing: greetings, thanks, sign-offs.
+_SOCIAL = re.compile(
+    r"^(?:hi|hello|hey|dear \w+|greetings|good (?:morning|afternoon|evening)|thanks?|thank you|thx|ty|"
+    r"cheers|regards|best(?: regards| wishes)?|kind regards|sincerely|much appreciated|appreciate (?:it|any)|"
+    r"i appreciate|any help|any (?:advice|suggestions?|pointers?|guidance)(?: would be| is)? (?:appreciated|welcome)|"
+    r"help (?:me )?please|please help|edit|update|tl;?dr|sorry for|apologies)\b[^?]*$", re.I)
+
+
+def _clean(post: str) -> str:
+    """The post's prose: code, output, markup and links removed; line structure kept."""
+    text = clean(post)
+    text = _FENCE.sub("\n", text)
+    text = _HTML.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    lines = []
+    for line in text.split("\n"):
+        if re.match(r"^(?: {4}|\t)", line) and lines and not lines[-1].strip():
+            continue  # an indented code block (after a blank line)
+        stripped = line.strip()
+        if not stripped:
+            lines.append("")
+            continue
+        if _NOISE_LINE.match(stripped) and not stripped.endswith("?"):
+            continue
+        stripped = re.sub(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)", "", stripped)  # headings, quotes, bullets
+        lines.append(stripped)
+    text = "\n".join(lines)
+    text = _INLINE_CODE.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return text
+
+
+# --- sentences and questions -------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.?!？。！])[\"')\]]*\s+|(?<=[？。！])|\s+\.{3,}\s*|…\s*|\n\s*\n|\n(?=\s*\S)")
+_ASKING_START = re.compile(
+    r"^(?:so|but|and|also|then|now|ok(?:ay)?|well|or|i mean|basically|in short|question|q)?[,:]?\s*"
+    r"(?:what|what's|whats|why|how|when|where|which|who|whom|whose|is|are|am|was|were|do|does|did|can|could|"
+    r"should|would|will|shall|may|might|must|has|have|had|isn't|aren't|wasn't|doesn't|don't|didn't|can't|cannot|"
+    r"couldn't|shouldn't|wouldn't|won't|any idea|anyone know|does anyone|is there|are there)\b", re.I)
+_ASKING_PHRASE = re.compile(
+    r"\b(?:i (?:am |'m )?(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
+    r"i do not (?:understand|get|know)|i can'?t (?:understand|figure)|(?:please |can you |could you )?explain|"
+    r"tell me|help me understand|want to (?:know|understand)|would like to (?:know|understand)|like to know|"
+    r"is (?:this|that|it) (?:normal|expected|correct|right|true)|am i (?:missing|wrong|right)|"
+    r"what (?:is|are) the (?:difference|reason)|the reason (?:for|behind|why)|show me|"
+    r"吗|呢|什么|多少|怎么|为什么|是否|如何|哪)", re.I)
+#: A question that leans on what came before it: "Is this normal?", "Why is that?".
+_LEANING = re.compile(r"\b(?:this|that|these|those|it|they|such|so many|so much|the difference|above|here)\b", re.I)
+
+
+def _sentences(text: str) -> list[str]:
+    parts = (" ".join(s.split()) for s in _SENTENCE_END.split(text))
+    return [s for s in parts if re.search(r"[^\W\d_]", s)]
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence asks something (a question mark, a question word, "I wonder...")."""
+    return sentence.rstrip().endswith(("?", "？")) or bool(_ASKING_START.match(sentence)) \
+        or bool(_ASKING_PHRASE.search(sentence))
+
+
+_NUMERIC = re.compile(
+    r"\bhow (?:many|much|big|large|long|fast)\b|\bcalculate\b|\bcompute\b(?! (?:budget|optimal))|\bestimate\b|"
+    r"\bwork out\b|\benough\b|\bfit\b|\bcan (?:i|we|you) run\b|多少|几", re.I)
+_COMPARISON = re.compile(r"\bdifference\b|\bdiffer\b|\bcompared?\b|\bvs\.?\b|\bversus\b|\bbetter\b|\bworse\b|"
+                         r"\bor\b.*\?$|区别", re.I)
+
+
+def kind_of(sentence: str) -> QuestionKind:
+    """What sort of answer a question wants."""
+    lowered = sentence.lower().strip()
+    if _COMPARISON.search(lowered) and not lowered.startswith("why"):
+        return "comparison"
+    if _NUMERIC.search(lowered) and re.search(r"\d", lowered):
+        return "numeric"
+    if re.match(r"^(?:\w+,?\s+)?(?:why|how come)\b", lowered) or "为什么" in lowered:
+        return "why"
+    if re.match(r"^(?:\w+,?\s+)?how\b", lowered) or "如何" in lowered or "怎么" in lowered:
+        return "numeric" if _NUMERIC.search(lowered) else "how"
+    if re.match(r"^(?:\w+,?\s+)?(?:what|what's|whats|which|who)\b", lowered) or "什么" in lowered:
+        return "definition"
+    if re.match(r"^(?:\w+,?\s+)?(?:is|are|am|was|were|do|does|did|can|could|should|would|will|has|have|had|"
+                r"isn't|aren't|doesn't|don't|didn't|can't|shouldn't|wouldn't|won't)\b", lowered) or "吗" in lowered:
+        return "yes_no"
+    return "other"
+
+
+def read_post(post: object) -> Post:
+    """A post reduced to what it asks. Raises InputError for text that is empty or too long."""
+    if not isinstance(post, str):
+        raise InputError("the question must be text")
+    if len(post) > MAX_POST_CHARS:
+        raise InputError(f"the question is too long ({len(post):,} characters; the limit is {MAX_POST_CHARS:,})")
+    whole = " ".join(clean(post).split())
+    if not whole:
+        raise InputError("the question is empty")
+    prose = _clean(post)
+    sentences = [_TRAILING_TAG.sub("", _TAG.sub("", s)).strip() for s in _sentences(prose)]
+    sentences = [s for s in sentences if s and not _SOCIAL.match(s)]
+    if not sentences:
+        sentences = [" ".join(_TAG.sub("", whole).split()) or whole]
+    asking = [i for i, s in enumerate(sentences) if asks(s)]
+    if not asking:  # a statement of a problem ("generation is slow on CPU"): the whole of it is asked
+        focus = _limit(" ".join(sentences))
+        return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="")
+    parts: list[Part] = []
+    for i in asking:
+        sentence = sentences[i]
+        leans = i > 0 and (i - 1) not in asking and (len(sentence.split()) <= 6 or bool(_LEANING.search(sentence)))
+        text = f"{sentences[i - 1]} {sentence}" if leans else sentence
+        parts.append(Part(text, kind_of(sentence)))
+    focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
+    facts = " ".join(s for i, s in enumerate(sentences) if i not in asking and re.search(r"\d", s))
+    return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts))
+
+
+def _merge(parts: list[Part]) -> list[Part]:
+    """At most MAX_PARTS parts: the first ones, the rest folded into the last kept."""
+    if len(parts) <= MAX_PARTS:
+        return parts
+    kept = parts[:MAX_PARTS - 1]
+    rest = parts[MAX_PARTS - 1:]
+    return [*kept, Part(_limit(" ".join(p.text for p in rest)), rest[0].kind)]
+
+
+def _limit(text: str, limit: int = MAX_FOCUS_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[:cut.rfind(" ")] if " " in cut else cut
