@@ -121,28 +121,41 @@ class _Shown:
 
 
 def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> list[_Shown]:
-    """What the answer shows: for each part of the post that the KB answers confidently, its best
-    section (each section once, in the post's order), and the second side of a comparison. The
-    post's focus as a whole speaks first when it finds a section no single part does."""
-    asked = [(post.focus, post.kind)] + [(p.text, p.kind) for p in post.parts if p.text != post.focus]
+    """What the answer shows: for each part of the post that the KB answers confidently, in the
+    post's order, its best section (each section once) and the other side of a comparison. The
+    post's focus read whole comes first when it matches better than any part alone."""
+    asked = [(part.text, part.kind) for part in post.parts]
+    if post.focus not in {text for text, _ in asked} and \
+            _confidence(pools[post.focus]) > max(_confidence(pools[text]) for text, _ in asked):
+        asked.insert(0, (post.focus, post.kind))  # the post read whole matches better than any part
     shown: list[_Shown] = []
     for query, kind in asked:
-        pool = pools[query]
-        if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever):
-            continue
-        sections = {section_id(s.hit.id) for s in shown}
-        if section_id(pool[0].id) not in sections and len(shown) < MAX_PARTS:
-            shown.append(_Shown(pool[0], query, kind))
-            sides = comparison_sides(query) if kind == "comparison" or query == post.focus else None
-            second = second_passage(pool[0], sides, retriever) if sides else None
-            if second is not None and section_id(second.id) not in sections:
-                shown.append(_Shown(second, query, kind))
+        _show(query, kind, pools, retriever, shown)
     return shown
+
+
+def _confidence(pool: list[Hit]) -> float:
+    return max((h.confidence for h in pool[:CONFIDENCE_DEPTH]), default=0.0)
+
+
+def _show(query: str, kind: QuestionKind, pools: dict[str, list[Hit]], retriever: Retriever,
+          shown: list[_Shown]) -> None:
+    pool = pools[query]
+    if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever) or len(shown) >= MAX_PARTS:
+        return
+    sections = {section_id(s.hit.id) for s in shown}
+    if section_id(pool[0].id) in sections:
+        return
+    shown.append(_Shown(pool[0], query, kind))
+    sides = comparison_sides(query)
+    second = second_passage(pool[0], sides, retriever) if sides else None
+    if second is not None and section_id(second.id) not in sections:
+        shown.append(_Shown(second, query, kind))
 
 
 def confident(hits: list[Hit], retriever: Retriever) -> bool:
     """Whether one of the hits reaches the calibrated threshold of the retriever's method."""
-    return max(h.confidence for h in hits) >= retriever.settings.of(retriever.settings.method).threshold
+    return _confidence(hits) >= retriever.settings.of(retriever.settings.method).threshold
 
 
 def _calculate(post: Post, retriever: Retriever) -> Answer | None:

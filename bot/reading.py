@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.errors import InputError
+from bot.lexical import STOPWORDS, words
 from bot.text import clean
 
 #: A post longer than this is refused (logs and configs fit well within it).
@@ -81,7 +82,7 @@ _NOISE_LINE = re.compile(
       | \w+(?:\.\w+)*(?:error|exception|warning):\s        # ValueError: ..., torch.OutOfMemoryError: ...
       | (?:\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d)                   # timestamps
       | \[?(?:info|debug|warn|warning|error|critical|trace)\]?[\s:|]
-      | [$#>]{1,2}\ \S                                       # shell prompts ($ pip install), quoted replies
+      | \$\ \S                                              # shell prompts ($ pip install ...)
       | (?:>>>|\.\.\.)\ 
       | \|.*\|\s*$                                           # table rows
       | [-|:\s]{3,}$                                         # table rules, separators
@@ -100,7 +101,7 @@ _SOCIAL = re.compile(
 
 def _clean(post: str) -> str:
     """The post's prose: code, output, markup and links removed; line structure kept."""
-    text = clean(post)
+    text = clean(post).replace("\u2019", "'")
     text = _FENCE.sub("\n", text)
     text = _HTML.sub(" ", text)
     text = _LINK.sub(r"\1", text)
@@ -132,7 +133,7 @@ _ASKING_START = re.compile(
     r"should|would|will|shall|may|might|must|has|have|had|isn't|aren't|wasn't|doesn't|don't|didn't|can't|cannot|"
     r"couldn't|shouldn't|wouldn't|won't|any idea|anyone know|does anyone|is there|are there)\b", re.I)
 _ASKING_PHRASE = re.compile(
-    r"\b(?:i (?:am |'m )?(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
+    r"\b(?:i(?:\s+am|'m)?\s+(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
     r"i do not (?:understand|get|know)|i can'?t (?:understand|figure)|(?:please |can you |could you )?explain|"
     r"tell me|help me understand|want to (?:know|understand)|would like to (?:know|understand)|like to know|"
     r"is (?:this|that|it) (?:normal|expected|correct|right|true)|am i (?:missing|wrong|right)|"
@@ -145,6 +146,11 @@ _LEANING = re.compile(r"\b(?:this|that|these|those|it|they|such|so many|so much|
 def _sentences(text: str) -> list[str]:
     parts = (" ".join(s.split()) for s in _SENTENCE_END.split(text))
     return [s for s in parts if re.search(r"[^\W\d_]", s)]
+
+
+def _thin(sentence: str) -> bool:
+    """Whether a sentence names too little to be searched alone ("Am I missing something?")."""
+    return len([w for w in words(sentence) if w not in STOPWORDS and len(w) > 2]) <= 2
 
 
 def asks(sentence: str) -> bool:
@@ -198,13 +204,15 @@ def read_post(post: object) -> Post:
         focus = _limit(" ".join(sentences))
         return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="")
     parts: list[Part] = []
+    used = set(asking)
     for i in asking:
         sentence = sentences[i]
-        leans = i > 0 and (i - 1) not in asking and (len(sentence.split()) <= 6 or bool(_LEANING.search(sentence)))
+        leans = i > 0 and (i - 1) not in asking and (_thin(sentence) or bool(_LEANING.search(sentence)))
         text = f"{sentences[i - 1]} {sentence}" if leans else sentence
+        used |= {i - 1} if leans else set()
         parts.append(Part(text, kind_of(sentence)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
-    facts = " ".join(s for i, s in enumerate(sentences) if i not in asking and re.search(r"\d", s))
+    facts = " ".join(s for i, s in enumerate(sentences) if i not in used and re.search(r"\d", s))
     return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts))
 
 

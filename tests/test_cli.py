@@ -54,7 +54,7 @@ def test_plain_text_when_piped(mini_kb):
 @pytest.mark.parametrize("args, message", [
     ([], "give a question"),
     (["   "], "question is empty"),
-    (["x" * 5000], "too long"),
+    (["x" * 20_001], "too long"),
     (["-k", "0", "bias"], "Invalid value"),
     (["--batch", "f.txt", "question"], "not both"),
 ])

@@ -87,7 +87,7 @@ def _explain(args: list[str], cache: Path, python_args: tuple[str, ...] = (),
     (["--json", "who won the 2018 world cup"], 1),
     (["   "], 2),
     (["--json", ""], 2),
-    (["x" * 5000], 2),
+    (["x" * 20_001], 2),
     (["what is a\x1b[31m bias\x07?"], 0),
     (["--json", "what\x1b]0;title\x07 is a\tweight\x7f"], 0),
 ])

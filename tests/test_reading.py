@@ -1,0 +1,134 @@
+"""Reading a pasted post: what it asks, in how many parts, and the facts a calculation needs.
+
+The posts here are written for these tests in the shapes real posts take (a tag, context, a log or
+a config, then the question); none is copied from an eval set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import InputError
+from bot.reading import MAX_PARTS, MAX_POST_CHARS, asks, kind_of, read_post
+
+
+def test_a_plain_question_is_its_own_focus():
+    post = read_post("what is a bias?")
+    assert post.focus == "what is a bias?"
+    assert [p.text for p in post.parts] == ["what is a bias?"]
+    assert post.facts == ""
+
+
+def test_tags_greetings_thanks_and_signatures_are_dropped():
+    post = read_post("[Question] Hi all!\n\nDo embeddings count towards the parameter total?\n\n"
+                     "Thanks in advance,\nBob")
+    assert post.focus == "Do embeddings count towards the parameter total?"
+
+
+def test_closed_marker_and_markdown_are_dropped():
+    post = read_post("## Why do **bigger** models need more [memory](https://example.org/x)? [closed]")
+    assert post.focus == "Why do bigger models need more memory?"
+
+
+def test_code_blocks_and_tracebacks_go_inline_code_keeps_its_identifier():
+    post = read_post(
+        "I froze everything except the classifier:\n\n```python\nfor p in model.base.parameters():\n"
+        "    p.requires_grad = False\n```\n\nTraceback (most recent call last):\n"
+        '  File "train.py", line 3, in <module>\nRuntimeError: boom\n\n'
+        "Why does `model.summary()` still list the frozen weights?")
+    assert "requires_grad" not in post.focus and "Traceback" not in post.text.split("?")[-1]
+    assert post.focus == "Why does model.summary() still list the frozen weights?"
+
+
+def test_a_question_leaning_on_the_sentence_before_keeps_it():
+    post = read_post("My checkpoint is twice the size I computed from the parameter count. Is this normal?")
+    assert post.focus == "My checkpoint is twice the size I computed from the parameter count. Is this normal?"
+
+
+def test_two_questions_make_two_parts_in_order():
+    post = read_post("What is the context window? And does a bigger one mean more parameters?")
+    assert [p.text for p in post.parts] == ["What is the context window?",
+                                            "And does a bigger one mean more parameters?"]
+    assert [p.kind for p in post.parts] == ["definition", "yes_no"]
+
+
+def test_at_most_three_parts_the_rest_folded_into_the_last():
+    post = read_post("What is a weight? What is a bias? What is a layer? What is a token? What is a logit?")
+    assert len(post.parts) == MAX_PARTS
+    assert post.parts[-1].text == "What is a layer? What is a token? What is a logit?"
+
+
+def test_numbers_stated_around_the_question_are_kept_as_facts():
+    post = read_post("Our model has 13B parameters and the card has 12 GB. We load it with bitsandbytes. "
+                     "Will the model run in 8-bit?")
+    assert post.focus == "Will the model run in 8-bit?"
+    assert post.facts == "Our model has 13B parameters and the card has 12 GB."
+    assert post.numeric_text == "Our model has 13B parameters and the card has 12 GB. Will the model run in 8-bit?"
+
+
+def test_a_sentence_the_question_leans_on_is_not_repeated_as_a_fact():
+    post = read_post("Our model has 13B parameters and the card has 12 GB. Will it run in 8-bit?")
+    assert post.focus == "Our model has 13B parameters and the card has 12 GB. Will it run in 8-bit?"
+    assert post.facts == "" and post.numeric_text == post.focus
+
+
+def test_a_post_that_asks_nothing_is_searched_whole():
+    post = read_post("[Bug]: generation on my laptop CPU is stuck at 2 tokens per second")
+    assert post.focus == "generation on my laptop CPU is stuck at 2 tokens per second"
+
+
+def test_log_lines_and_tables_are_not_prose():
+    post = read_post("Loading gives this:\n2026-01-01 12:00:00 INFO loading shards\n| layer | params |\n"
+                     "|---|---|\n| embed | 131M |\nWhere do the embedding parameters come from?")
+    assert post.focus == "Where do the embedding parameters come from?"
+
+
+def test_wondering_and_not_sure_ask_too():
+    assert asks("I wonder why the file is half the size I expected")
+    assert asks("I'm not sure what the M means in 34M")
+    assert asks("Could you explain the difference")
+    assert not asks("The model has 7 billion parameters.")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("What is a logit?", "definition"),
+    ("Why do we need biases?", "why"),
+    ("How does backpropagation change a weight?", "how"),
+    ("Is temperature a parameter?", "yes_no"),
+    ("What is the difference between fp16 and bf16?", "comparison"),
+    ("GELU vs ReLU", "comparison"),
+    ("How much memory does a 13B model need in 4-bit?", "numeric"),
+    ("How many parameters does a 784-128-10 network have?", "numeric"),
+    ("为什么模型需要偏置？", "why"),
+])
+def test_question_kinds(question, kind):
+    assert kind_of(question) == kind
+
+
+def test_chinese_sentences_split_on_their_own_punctuation():
+    post = read_post("我有一个7B模型。它需要多少显存？")
+    assert post.parts[-1].text.endswith("它需要多少显存？")
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "\x1b[31m\x07"])
+def test_empty_posts_are_refused(bad):
+    with pytest.raises(InputError, match="empty"):
+        read_post(bad)
+
+
+def test_a_long_post_with_logs_is_read_and_a_huge_one_refused():
+    log = "\n".join(f"2026-01-01 12:00:{i % 60:02d} INFO step {i} loss 2.1" for i in range(300))
+    post = read_post(f"Training log:\n{log}\nWhy does the loss stop going down?")
+    assert len(post.text) > 2_000 and post.focus == "Why does the loss stop going down?"
+    with pytest.raises(InputError, match="too long"):
+        read_post("x" * (MAX_POST_CHARS + 1))
+
+
+def test_escape_sequences_never_reach_the_focus():
+    post = read_post("\x1b]0;owned\x07What is a \x1b[1mweight\x1b[0m?")
+    assert post.focus == "What is a weight?"
+
+
+def test_not_text_is_refused():
+    with pytest.raises(InputError):
+        read_post(b"what is a bias")  # type: ignore[arg-type]
