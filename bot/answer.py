@@ -91,8 +91,7 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     calculated = _calculate(post, retriever)
     if calculated is not None:
         return calculated
-    queries = list(dict.fromkeys([post.focus, *(p.text for p in post.parts)]))
-    pools = dict(zip(queries, retriever.search_many(queries, k=max(k, POOL, CONFIDENCE_DEPTH))))
+    pools = dict(zip(post.queries, retriever.search_many(post.queries, k=max(k, POOL, CONFIDENCE_DEPTH))))
     shown = _shown(post, pools, retriever)
     if not shown:
         # No passage is shown for a question the KB cannot answer: a weak match is not an answer.

@@ -130,16 +130,19 @@ def evaluate(
         from bot import evaluation, judging
 
         sets = [p for p in judging.default_sets() if p.is_file()] + list(real or [])
-        judged = [judging.run_judged(retriever, judging.load_judged(p), p.name) for p in sets]
+        loaded = {p: judging.load_judged(p) for p in sets}  # a bad file fails before any work
+        if not answers_only:
+            questions = evaluation.load_eval_set(eval_set)
+            typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
+            if calibrate:
+                own = [q for p in judging.default_sets() if p.is_file() for q in loaded[p]]
+                retriever.settings = evaluation.calibrate(retriever, questions, own)
+                saved = evaluation.save_settings(retriever.settings, output)
+                typer.echo(f"explain: saved the calibration to {saved}", err=True)
+        judged = [judging.run_judged(retriever, loaded[p], judging.display_name(p)) for p in sets]
         if answers_only:
             typer.echo(judging.format_judged(judged, misses=misses), nl=False)
             raise typer.Exit(EXIT_OK)
-        questions = evaluation.load_eval_set(eval_set)
-        typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
-        if calibrate:
-            retriever.settings = evaluation.calibrate(retriever, questions)
-            saved = evaluation.save_settings(retriever.settings, output)
-            typer.echo(f"explain: saved the calibration to {saved}", err=True)
         report = evaluation.evaluate(retriever, questions, eval_set=str(eval_set or f"data/{evaluation.EVAL_SET}"))
     except ImportError as error:
         raise _fail(f"a package explain eval needs is missing ({error.name}): pip install 'paramsbot[eval]'",

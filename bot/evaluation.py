@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from bot.errors import InputError
+from bot.judging import JudgedQuestion
 from bot.paths import data_dir
 from bot.ranking import METHODS, Method, MethodSettings, RetrievalSettings, Signals
 from bot.retriever import Retriever, normalize_query, section_id
@@ -110,6 +111,31 @@ def collect(retriever: Retriever, questions: Sequence[EvalQuestion]) -> list[Ran
     """Every question's per-passage signals: computed once, combined by every method and weight."""
     signals = retriever.signals_many([q.text for q in questions])
     return [Ranking(q, s) for q, s in zip(questions, signals)]
+
+
+@dataclass
+class PostSignals:
+    """A judged real post (bot.judging) as calibration sees it: whether it should be answered, and
+    the signals of every query the answer composer searches for it (bot.reading.Post.queries)."""
+
+    answerable: bool
+    signals: list[Signals]
+
+    def confidence(self, method: Method, settings: MethodSettings) -> float:
+        return max(s.question_confidence(method, settings) for s in self.signals)
+
+
+def collect_posts(retriever: Retriever, items: Sequence[JudgedQuestion]) -> list[PostSignals]:
+    """Signals for the judged posts that retrieval decides: those to answer and those to decline
+    (calculations go to the calculator first, so they say nothing about the threshold)."""
+    from bot.reading import read_post
+
+    posts = []
+    for item in items:
+        if item.expect in ("answer", "no_answer"):
+            queries = read_post(item.q).queries
+            posts.append(PostSignals(item.expect == "answer", retriever.signals_many(queries)))
+    return posts
 
 
 def _top(scores: np.ndarray, depth: int = DEPTH) -> list[int]:
@@ -208,12 +234,14 @@ def _round(value: float) -> float:
 
 # --- calibration ------------------------------------------------------------------------------
 
-def best_confidences(rankings: Sequence[Ranking], method: Method,
-                     settings: MethodSettings) -> tuple[list[float], list[float]]:
-    """The question confidence of each in-scope and each out-of-scope question."""
+def best_confidences(rankings: Sequence[Ranking], method: Method, settings: MethodSettings,
+                     posts: Sequence[PostSignals] = ()) -> tuple[list[float], list[float]]:
+    """The question confidence of each in-scope and each out-of-scope question (and post)."""
     inside, outside = [], []
     for r in rankings:
         (inside if r.question.in_scope else outside).append(r.signals.question_confidence(method, settings))
+    for post in posts:
+        (inside if post.answerable else outside).append(post.confidence(method, settings))
     return inside, outside
 
 
@@ -237,18 +265,23 @@ def choose_threshold(inside: Sequence[float], outside: Sequence[float]) -> tuple
     return round(best[2], 4), best[0]
 
 
-def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> RetrievalSettings:
+def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion],
+              real: Sequence[JudgedQuestion] = ()) -> RetrievalSettings:
     """Choose every method's weights and threshold, and the default method, on the tuning part.
 
     Ranking weights maximise MRR@10. Then the confidence weight and the threshold minimise the
-    refusal cost (see :func:`choose_threshold`). The default method has the highest
-    MRR@10 + refusal accuracy (1 - cost, scaled to [0, 1]).
+    refusal cost (see :func:`choose_threshold`) over the tuning questions and the ``real`` posts
+    (long, messy, several questions at once: their confidences run lower than a tidy question's).
+    The default method has the highest MRR@10 + refusal accuracy (1 - cost, scaled to [0, 1]).
     """
     tuning = [q for q in questions if q.part == "tune"]
     rankings = collect(retriever, tuning)
+    posts = collect_posts(retriever, real)
     ranked = [r for r in rankings if r.question.in_scope]
     ids = [p.id for p in retriever.passages]
-    figures: dict[str, Any] = {"tuning_part": {"in_scope": len(ranked), "out_of_scope": len(rankings) - len(ranked)}}
+    figures: dict[str, Any] = {"tuning_part": {"in_scope": len(ranked), "out_of_scope": len(rankings) - len(ranked),
+                                               "real_posts_to_answer": sum(p.answerable for p in posts),
+                                               "real_posts_to_decline": sum(not p.answerable for p in posts)}}
     fixed = {"dense": MethodSettings(threshold=0.0), "bm25": MethodSettings(threshold=0.0, lexical=1.0,
                                                                              confidence_lexical=1.0)}
     grid = {f"lexical {lex:.2f}, heading {head:.2f}": MethodSettings(threshold=0.0, lexical=lex, heading=head)
@@ -266,13 +299,13 @@ def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> Retrie
             options = [fixed[method]]
         costs = []
         for option in options:
-            threshold, cost = choose_threshold(*best_confidences(rankings, method, option))
+            threshold, cost = choose_threshold(*best_confidences(rankings, method, option, posts))
             costs.append((cost, replace(option, threshold=threshold)))
         cost, chosen = min(costs, key=lambda pair: pair[0])  # first of equals: the smaller weight
         result = measure(rankings, ids, method, chosen)
         methods[method] = chosen
         objective[method] = round(result.mrr_10 + 1 - cost / (1 + FALSE_REFUSAL_COST), 4)
-        inside, outside = best_confidences(rankings, method, chosen)
+        inside, outside = best_confidences(rankings, method, chosen, posts)
         figures[method] = {
             "objective": objective[method], "refusal_cost": round(cost, 4),
             **{k: v for k, v in result.to_json().items() if k != "misses"},
@@ -284,7 +317,7 @@ def calibrate(retriever: Retriever, questions: Sequence[EvalQuestion]) -> Retrie
     default = max(METHODS, key=lambda m: objective[m])
     figures["chosen_by"] = ("ranking weights: highest MRR@10; confidence weight and threshold: lowest "
                             "(2 x in-scope refused share + out-of-scope answered share); default method: "
-                            "highest MRR@10 + 1 - cost / 3; all on the tuning part")
+                            "highest MRR@10 + 1 - cost / 3; all on the tuning part and the project's own judged real posts")
     return RetrievalSettings(method=default, methods=methods, figures=figures)
 
 

@@ -141,3 +141,14 @@ def format_judged(reports: Sequence[JudgedReport], misses: bool = False) -> str:
                     lines.append(f"  miss {v.question.id} (expect {v.question.expect}, got {v.kind})"
                                  + (f": lacks {lack}" if lack else "") + f"\n      q: {v.question.q[:150]}")
     return "\n".join(lines) + "\n"
+
+
+def display_name(path: Path) -> str:
+    """The set's path as the user would write it: relative to the working folder (or the
+    project's data folder for the built-in set) when it is inside, else as given."""
+    for base, prefix in ((Path.cwd(), ""), (data_dir(), "data/")):
+        try:
+            return prefix + str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)

@@ -58,6 +58,11 @@ class Post:
         return self.parts[0].kind
 
     @property
+    def queries(self) -> list[str]:
+        """What retrieval searches for this post: the focus, then each part that differs from it."""
+        return list(dict.fromkeys([self.focus, *(p.text for p in self.parts)]))
+
+    @property
     def numeric_text(self) -> str:
         """The focus with the number-bearing facts it may depend on: what the calculator reads."""
         return f"{self.facts} {self.focus}".strip() if self.facts else self.focus
