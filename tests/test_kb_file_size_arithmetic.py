@@ -91,6 +91,7 @@ def _expected_lora(n: dict) -> dict:
         "peft_all_params": LLAMA3_8B + all_linear,
         "peft_percent": f"{100 * all_linear / (LLAMA3_8B + all_linear):.4f}%",
         "qv_r8": qv, "qv_r8_percent": f"{100 * qv / LLAMA3_8B:.3f}%",
+        "per_layer_r8": per_layer * r8 // r, "all_linear_r8": all_linear * r8 // r,
         "embedding": emb, "embedding_and_head": 2 * emb, "with_embeddings": with_emb,
         "with_embeddings_percent": f"{100 * with_emb / LLAMA3_8B:.1f}%",
     }
@@ -155,5 +156,5 @@ def test_articles_quote_the_same_figures():
 
     trainable = (KB / "trainable-parameters.md").read_text(encoding="utf-8")
     lora = _read("examples/lora-llama-3-8b-trainable.md")[0]["numbers"]
-    for key in ("all_linear", "embedding", "embedding_and_head"):
+    for key in ("all_linear", "embedding", "embedding_and_head", "qv_r8", "all_linear_r8"):
         assert f"{lora[key]:,}" in trainable
