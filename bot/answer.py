@@ -122,11 +122,13 @@ class _Shown:
 def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> list[_Shown]:
     """What the answer shows: for each part of the post that the KB answers confidently, in the
     post's order, its best section (each section once) and the other side of a comparison. The
-    post's focus read whole comes first when it matches better than any part alone."""
+    post's questions together, or the whole post with its context, comes first when it matches
+    better than any part alone."""
     asked = [(part.text, part.kind) for part in post.parts]
-    if post.focus not in {text for text, _ in asked} and \
-            _confidence(pools[post.focus]) > max(_confidence(pools[text]) for text, _ in asked):
-        asked.insert(0, (post.focus, post.kind))  # the post read whole matches better than any part
+    whole = max((q for q in (post.focus, post.prose) if q), key=lambda q: _confidence(pools[q]))
+    if whole not in {text for text, _ in asked} and \
+            _confidence(pools[whole]) > max(_confidence(pools[text]) for text, _ in asked):
+        asked.insert(0, (whole, post.kind))  # the post read whole matches better than any part
     shown: list[_Shown] = []
     for query, kind in asked:
         _show(query, kind, pools, retriever, shown)
@@ -143,11 +145,12 @@ def _show(query: str, kind: QuestionKind, pools: dict[str, list[Hit]], retriever
     if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever) or len(shown) >= MAX_PARTS:
         return
     sections = {section_id(s.hit.id) for s in shown}
-    if section_id(pool[0].id) in sections:
+    best = pool[0]
+    if section_id(best.id) in sections:
         return
-    shown.append(_Shown(pool[0], query, kind))
+    shown.append(_Shown(best, query, kind))
     sides = comparison_sides(query)
-    second = second_passage(pool[0], sides, retriever) if sides else None
+    second = second_passage(best, sides, retriever) if sides else None
     if second is not None and section_id(second.id) not in sections:
         shown.append(_Shown(second, query, kind))
 

@@ -8,6 +8,8 @@ question. :func:`read_post` reduces a post to
   "Is this normal?"), which is what retrieval searches;
 - ``parts``: the questions one by one (at most :data:`MAX_PARTS`), so a post that asks two things
   can get two answers;
+- ``prose``: every sentence kept, the post read whole, for a question that leans on context it
+  does not repeat ("How and why is there a reduction?" after two sentences about 4-bit files);
 - ``facts``: the statements that carry numbers ("I have 8 GB", "trained on 14.8T tokens"), which a
   calculation needs even when the question sentence does not repeat them.
 
@@ -52,6 +54,7 @@ class Post:
     focus: str  # what to search: the asking sentences (the whole cleaned post if none ask)
     parts: tuple[Part, ...]  # the questions one by one, in the post's order (at least one)
     facts: str  # sentences with numbers that are not questions, for the calculator
+    prose: str = ""  # every sentence kept, questions and context: the post read whole
 
     @property
     def kind(self) -> QuestionKind:
@@ -59,8 +62,9 @@ class Post:
 
     @property
     def queries(self) -> list[str]:
-        """What retrieval searches for this post: the focus, then each part that differs from it."""
-        return list(dict.fromkeys([self.focus, *(p.text for p in self.parts)]))
+        """What retrieval searches for this post: the focus, each part that differs from it, and
+        the post read whole (a question can lean on context it does not repeat)."""
+        return list(dict.fromkeys([self.focus, *(p.text for p in self.parts), *([self.prose] if self.prose else [])]))
 
     @property
     def numeric_text(self) -> str:
@@ -217,8 +221,9 @@ def read_post(post: object) -> Post:
         used |= {i - 1} if leans else set()
         parts.append(Part(text, kind_of(sentence)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
+    prose = _limit(" ".join(sentences))
     facts = " ".join(s for i, s in enumerate(sentences) if i not in used and re.search(r"\d", s))
-    return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts))
+    return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose)
 
 
 def _merge(parts: list[Part]) -> list[Part]:
