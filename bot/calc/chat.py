@@ -42,7 +42,7 @@ def _conceptual(s: Slots) -> bool:
     """"Why", "what is", "difference between" and yes/no questions about ideas are the KB's, unless they
     carry a complete calculation (a file size with a count, two models to compare, N and D for 6ND)."""
     text = s.text
-    concrete = (s.asks in ("reverse", "compare") or (s.asks == "training_flops" and s.tokens is not None)
+    concrete = (s.asks in ("reverse", "compare") or _reverse_widths(s) is not None or (s.asks == "training_flops" and s.tokens is not None)
                 or (s.asks == "lora" and s.params2 is not None))
     if concrete:
         return False
@@ -62,10 +62,10 @@ def route(question: str) -> CalcAnswer | None:
     if not isinstance(question, str) or not question.strip() or len(question) > 600:
         return None
     s = read(question)
-    if s.asks is None or _conceptual(s):
+    if (s.asks is None and _reverse_widths(s) is None) or _conceptual(s):
         return None
     try:
-        answer = _part(s) if s.part and not s.presets else None
+        answer = _part(s) if (s.part or s.layer_params) and not s.presets else None
         if answer is None:
             answer = _model(s)
     except InputError:
@@ -89,8 +89,37 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _reverse_widths(s: Slots) -> tuple[tuple[int, ...], bool] | None:
+    """Layer widths from per-layer counts and the input width: each unit of a dense layer has one weight
+    per input plus one bias, so units = count ÷ (inputs + 1) (or ÷ inputs without biases)."""
+    inputs = s.dims.get("inputs")
+    if not s.layer_params or not inputs:
+        return None
+    for bias in (True, False):
+        widths, previous = [inputs], inputs
+        for count in s.layer_params:
+            units, rest = divmod(count, previous + (1 if bias else 0))
+            if rest or units < 1:
+                break
+            widths.append(units)
+            previous = units
+        else:
+            return tuple(widths), bias
+    return None
+
+
 def _part(s: Slots) -> CalcAnswer | None:
     """Counts of a part from its sizes; None when the sizes it needs are not in the question."""
+    reverse = _reverse_widths(s)
+    if reverse is not None:
+        widths, bias = reverse
+        answer = dense_answer(report(list(widths), bias=bias), widths, bias)
+        steps = [f"{c:,} = ({p:,} inputs{' + 1 bias' if bias else ''}) × {u:,} units"
+                 for c, p, u in zip(s.layer_params or (), widths, widths[1:])]
+        answer.markdown += ("\n\nWorking back from the counts, each unit has one weight per input"
+                            + (" plus one bias" if bias else "") + ":\n\n" + "\n".join(f"- {x}" for x in steps)
+                            + f"\n\nTaken as: {' → '.join(map(str, widths))}, {'with' if bias else 'without'} biases.")
+        return answer
     if s.asks not in ("params", None) and s.part not in ("lora",):
         return None
     d, dims, w = s.dims.get("d"), s.dims, s.widths
@@ -219,6 +248,8 @@ def _model(s: Slots) -> CalcAnswer | None:
     asks = s.asks
     if asks == "compare":
         return _compare(s)
+    if asks == "lora":
+        return _lora(s)
     r = _subject(s, s.preset)
     if r is None:
         return None
@@ -229,9 +260,7 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "reverse":
         assert s.file_bytes is not None
         return reverse_answer(r, s.file_bytes, s.taken)
-    if asks == "params" or asks == "lora":
-        if asks == "lora":
-            return _lora(s, r)
+    if asks == "params":
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
         return params_answer(r, s.preset)
@@ -278,7 +307,7 @@ def _adapters(s: Slots) -> int | None:
     return count.total
 
 
-def _lora(s: Slots, r: Report) -> CalcAnswer | None:
+def _lora(s: Slots) -> CalcAnswer | None:
     """LoRA's added parameters; with two counts given, which rank and matrices explain the difference."""
     if s.preset is None or s.preset.published_only:
         return None
@@ -288,13 +317,18 @@ def _lora(s: Slots, r: Report) -> CalcAnswer | None:
     shapes = {"q": ("q", d, q), "k": ("k", d, kv), "v": ("v", d, kv), "o": ("o", q, d)}
     if s.params is not None and s.params2 is not None:
         diff = int(abs(s.params2 - s.params))
-        for rank in (s.rank,) if s.rank else (1, 2, 4, 8, 16, 32, 64, 128, 256):
-            for targets in ("qv", "qkv", "qkvo", "q", "v", "qk"):
-                count = parts.lora(rank, [shapes[t] for t in targets], L)
-                if count.total == diff:
-                    s.taken.append(f"{int(s.params2):,} − {int(s.params):,} = {diff:,} added")
-                    return part_answer(count, [*s.taken, f"{spec.family} d {d:,}, {L} layers"])
-        return None
+        matches = [parts.lora(rank, [shapes[t] for t in targets], L)
+                   for targets in ("qv", "qkvo", "qkv", "q", "v", "qk")
+                   for rank in ((s.rank,) if s.rank else (1, 2, 4, 8, 16, 32, 64, 128, 256))
+                   if parts.lora(rank, [shapes[t] for t in targets], L).total == diff]
+        if not matches:
+            return None
+        taken = [*s.taken, f"{int(max(s.params, s.params2)):,} − {int(min(s.params, s.params2)):,} = {diff:,} added",
+                 f"{s.preset.title}: d {d:,}, {L} layers"]
+        answer = part_answer(matches[0], taken)
+        if len(matches) > 1:
+            answer.markdown += "\n\nThe same number also comes from: " + "; ".join(m.title for m in matches[1:4]) + "."
+        return answer
     rank = s.rank or 8
     count = parts.lora(rank, [shapes["q"], shapes["v"]], L)
     return part_answer(count, [*s.taken, f"rank {rank}{'' if s.rank else ' (PEFT default)'}, q and v"])

@@ -48,7 +48,7 @@ COMMON = ("fp32", "fp16", "int8", "Q4_K_M", "int4")
 _WORDS: list[tuple[str, str]] = [
     ("fp32", r"\bf[pb]32\b|\bfloat32\b|\bf32\b|\bfull precision\b|\b32[- ]?bits?\b|\bsingle precision\b"),
     ("bf16", r"\bbf16\b|\bbfloat ?16\b"),
-    ("fp16", r"\bf[pb]16\b|\bfloat16\b|\bf16\b|\bhalf(?:[- ]precision)?\b|\b16[- ]?bits?\b"),
+    ("fp16", r"\bf[pb]16\b|\bfloat16\b|\bf16\b|\bhalf[- ]precision\b|\bin half\b|\b16[- ]?bits?\b"),
     ("fp8", r"\bf[pb]8\b|\bfloat8\b|\be4m3\b|\be5m2\b"),
     ("Q8_0", r"\bq8_0\b"),
     ("Q6_K", r"\bq6_k\w*\b"),

@@ -88,6 +88,7 @@ class Slots:
     optimizer: str | None = None            # adam, adam8bit, sgd
     rank: int | None = None
     count_gpus: bool = False                # "how many GPUs"
+    layer_params: tuple[int, ...] | None = None   # "layers with 514, 9 and 16 parameters" (reverse dense)
     taken: list[str] = field(default_factory=list)
 
     @property
@@ -104,6 +105,7 @@ def normalise(question: str) -> str:
         text = text.replace(zh, en)
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     text = re.sub(r"(?<=\d)_(?=\d{3})", "", text)
+    text = re.sub(r"\b(" + _WORD + r"|\d+)[.!]+\s+(thousand|million|billion|trillion)\b", r"\1 \2", text)
     return " ".join(text.split())
 
 
@@ -157,6 +159,8 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
+    if not out and re.search(r"\bparam", text):
+        out = [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
     out.sort(key=lambda item: item[2])
     return out
 
@@ -250,6 +254,7 @@ def _dims(text: str) -> dict[str, int]:
                 r"(?:of|=|:|is)?\s*(\d+)\b(?!\s*(?:layers|heads))", r"\b(\d+)\s+(?:ffn|intermediate|inner)\b"],
         "rank": [r"\b(?:rank|r)\s*(?:of|=|:)?\s*(\d+)\b", r"\b(\d+)[- ]?rank\b"],
         "inputs": [r"\b(\d+)\s+(?:inputs?|input features|input neurons|input units|features)\b",
+                   r"\b(?:input_)?shape\s*=\s*[(\[]?\s*(\d+)\b",
                    r"\b(?:in_features|input(?:_| )?(?:size|dim|shape)|inputs?)\s*(?:of|=|:|\(|is)?\s*\(?(\d+)\b"],
         "outputs": [r"\b(\d+)\s+(?:outputs?|output units|output neurons|units|neurons|classes)\b",
                     r"\b(?:out_features|units|output(?:_| )?(?:size|dim))\s*(?:of|=|:|is)?\s*(\d+)\b"],
@@ -360,6 +365,8 @@ def _asks(s: Slots, text: str) -> str | None:
     if (re.search(r"\bvs\.?\b|\bversus\b|\bcompared? (?:to|with)\b|\bthan\b|\bextra parameters\b", t)
             and len(s.presets) >= 2 and re.search(r"\b(?:bigger|larger|smaller|param\w*|size|weights)\b", t)):
         return "compare"
+    if len(s.presets) >= 2 and re.search(r"\b(?:same|different|differ\w*|more|fewer)\b.{0,30}\bparam", t):
+        return "compare"
     if s.file_bytes is not None and (s.params or s.presets):
         return "reverse"
     if re.search(r"\b(?:q?lora|adapters?)\b", t) and not re.search(r"\b(?:memory|vram|gpu|gb|fit)\b", t):
@@ -385,7 +392,7 @@ def _asks(s: Slots, text: str) -> str | None:
         return "kv_cache"
     if s.memory is not None and re.search(r"\bfits?\b|\bfitting\b|\benough\b|\bcan\b|\bcould\b|\brun\w*\b|\bload\w*\b|"
                                           r"\bwill\b|\bwould\b|\bdeploy\w*\b|\bserve\b|\bhandle\b|\bpossible\b|"
-                                          r"\bwhether\b|\?$|\bsuffic\w*\b|\bonly need\b|\bneed\b", t):
+                                          r"\bwhether\b|\?|\bsuffic\w*\b|\bonly need\b|\bneed\b", t):
         return "fit"
     if s.count_gpus:
         return "fit"
@@ -445,6 +452,9 @@ def read(question: str) -> Slots:
     if "rank" in s.dims:
         s.rank = s.dims["rank"]
     _fill_sizes(s, rest)
+    m = re.search(r"\b((?:\d+\s*,\s*)+(?:and\s+)?\d+)\s+(?:trainable\s+)?param", rest)
+    if m:
+        s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
     s.count_gpus = bool(re.search(r"\bhow many (?:\w+ )?(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
     s.asks = _asks(s, text)
     return s
