@@ -154,7 +154,9 @@ def params_answer(r: Report, preset: Preset | None) -> CalcAnswer:
 
 
 def _name(r: Report) -> str:
-    return r.title if r.kind != "size" else f"a {fmt.short(r.params_total)}-parameter model"
+    if r.kind != "size":
+        return r.title
+    return r.name if not r.name.endswith(" model") else f"a {fmt.short(r.params_total)}-parameter model"
 
 
 def _formats(chosen: Format | None) -> list[Format]:
@@ -276,6 +278,8 @@ def fit_answer(r: Report, s: Slots) -> CalcAnswer:
                 smallest = quantised[-1]
                 verdict = (f"No: {name} does not fit in {cap}, even in {smallest.fmt.name}: the weights alone take "
                            f"{fmt.size(smallest.weights)} and with overhead it needs about {fmt.size(smallest.total)}")
+    if s.count_gpus and not s.gpus:
+        verdict = _gpu_verdict(name, rows, s.fmt, capacity, cap)
     lines = [f"**{verdict}.**", "",
              "Needed = weights (parameters × bytes per parameter)"
              + (f" + KV cache ({fmt.size(kv)} at {s.context:,} tokens, batch {s.batch or 1})" if kv else "")
@@ -301,6 +305,22 @@ def fit_answer(r: Report, s: Slots) -> CalcAnswer:
     calc = _calc(r, "fit", capacity_bytes=int(capacity), fits=fits_plain,
                  needed_bytes={n.fmt.name: int(n.total) for n in rows})
     return CalcAnswer(title, "\n".join(lines) + _taken(s.taken) + _source_line(r), calc, [EX_MEMORY])
+
+
+def _gpu_verdict(name: str, rows: list[Need], chosen: Format | None, per_gpu: float, cap: str) -> str:
+    """ "How many GPUs": cards of the named size for the named format (fp16 when none is named)."""
+    need = next(n for n in rows if n.fmt == (chosen or FORMATS["fp16"]))
+    return (f"{math.ceil(need.total / per_gpu)} × {cap} for {name} in {need.fmt.name}: it needs about "
+            f"{fmt.size(need.total)} with runtime overhead ({fmt.size(need.weights)} of weights alone, "
+            f"{math.ceil(need.weights / per_gpu)} × {cap})")
+
+
+def time_line(flops: float, rate: float) -> str:
+    """Wall-clock time for ``flops`` at a sustained ``rate`` FLOP/s."""
+    seconds = flops / rate
+    return (f"\n\nAt {fmt.sci(rate)} FLOP/s sustained: {fmt.sci(flops)} ÷ {fmt.sci(rate)} = {seconds:,.0f} s ≈ "
+            f"{seconds / 86400:,.1f} days ({seconds / 3600:,.0f} hours). Real runs sustain perhaps 30-50% of a GPU's "
+            "peak, so divide the peak by two or three.")
 
 
 def _gpu_counts(rows: list[Need], per_gpu: float | None) -> list[str]:
@@ -402,7 +422,7 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
     for key, label, per, _ in TRAINING_METHODS:
         total = n * per + (extra * 16 if key in ("lora", "qlora") else 0)
         rows.append((key, label, per, total))
-    wanted = s.method or ("adam8bit" if s.optimizer == "adam8bit" else None)
+    wanted = "adam8bit" if s.optimizer == "adam8bit" and s.method in (None, "full") else s.method
     head_rows = [row for row in rows if row[0] == wanted] or rows[:1]
     key, label, per, total = head_rows[0]
     what = {"full": "Full fine-tuning with AdamW", "adam8bit": "Full fine-tuning with 8-bit Adam",
@@ -455,7 +475,7 @@ def part_answer(count: PartCount, taken: list[str], other: PartCount | None = No
                 other_label: str = "") -> CalcAnswer:
     """A part's count with each row's arithmetic; ``other`` is the same part the other way (bias off...)."""
     total = count.total
-    verb = "have" if count.title[0].isdigit() else "has"
+    verb = "have" if count.plural else "has"
     lines = [f"**{_cap(count.title)} {verb} {_plural(total, 'parameter')}.**", "",
              "| Part | Parameters | Working |", "|---|---:|---|"]
     for row in count.rows:

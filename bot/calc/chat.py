@@ -15,7 +15,7 @@ import re
 from bot.calc import parts
 from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
                               inference_flops_answer, kv_answer, linear_answer, links, memory_answer,
-                              optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer,
+                              optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
                               training_flops_answer, training_memory_answer)
 from bot.calc.preset_store import Preset
 from bot.calc.reader import Slots, read
@@ -42,7 +42,7 @@ def _conceptual(s: Slots) -> bool:
     """"Why", "what is", "difference between" and yes/no questions about ideas are the KB's, unless they
     carry a complete calculation (a file size with a count, two models to compare, N and D for 6ND)."""
     text = s.text
-    concrete = (s.asks in ("reverse", "compare") or _reverse_widths(s) is not None or (s.asks == "training_flops" and s.tokens is not None)
+    concrete = (s.asks == "reverse" or (s.asks == "compare" and not re.search(r"\bwhy\b", text)) or _reverse_widths(s) is not None or (s.asks == "training_flops" and s.tokens is not None)
                 or (s.asks == "lora" and s.params2 is not None))
     if concrete:
         return False
@@ -135,6 +135,9 @@ def _part(s: Slots) -> CalcAnswer | None:
         return _both(s, lambda b: parts.neuron(n, b), True, "with a bias", "without a bias")
     if s.part in ("linear", "layers") and w:
         if len(w) == 2:
+            if re.search(r"\bmatri", s.text):       # a weight matrix alone has no bias
+                return _both(s, lambda b: parts.linear(w[0], w[1], b, s.repeat), False, "with biases",
+                             "a matrix alone, no biases")
             return _both(s, lambda b: parts.linear(w[0], w[1], b, s.repeat), True, "with biases (nn.Linear's default)",
                          "without biases")
         bias = s.bias is not False
@@ -146,6 +149,8 @@ def _part(s: Slots) -> CalcAnswer | None:
         return answer
     if s.part in ("embedding", "embedding_head"):
         vocab = dims.get("vocab")
+        if (vocab is None or d is None) and w and len(w) == 2:
+            vocab, d = max(w), min(w)
         if vocab is None or d is None:
             return None
         if s.part == "embedding":
@@ -178,15 +183,16 @@ def _part(s: Slots) -> CalcAnswer | None:
         return part_answer(parts.block(d, inner, bool(s.gated), s.norm or "layernorm", bool(s.bias),
                                        dims.get("heads"), dims.get("kv_heads")), taken)
     if s.part in ("lstm", "gru"):
-        inputs, hidden = dims.get("inputs"), dims.get("hidden_units")
+        inputs, hidden = dims.get("inputs"), dims.get("hidden_units") or d
         if inputs is None and w and len(w) == 2:
             inputs, hidden = w
         if inputs is None or hidden is None:
             return None
         return part_answer(parts.recurrent(s.part, inputs, hidden), s.taken)
-    if s.part == "lora" and s.rank and d:
+    if s.part == "lora" and s.rank and w and len(w) == 2:
+        shapes = [(f"{w[0]:,} × {w[1]:,} matrix", w[0], w[1])] * s.repeat
         layers = dims.get("layers", 1)
-        return part_answer(parts.lora(s.rank, [("q", d, d), ("v", d, d)], layers), [*s.taken, "q and v adapted"])
+        return part_answer(parts.lora(s.rank, shapes, layers), s.taken)
     return None
 
 
@@ -249,7 +255,7 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "compare":
         return _compare(s)
     if asks == "lora":
-        return _lora(s)
+        return _lora(s) if s.preset else _part(s)
     r = _subject(s, s.preset)
     if r is None:
         return None
@@ -271,7 +277,10 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "training_flops":
         if r.flops.get("training") is None:
             return None
-        return training_flops_answer(r)
+        answer = training_flops_answer(r)
+        if s.flops_rate:
+            answer.markdown += time_line(r.flops["training"], s.flops_rate)
+        return answer
     if asks == "inference_flops":
         return inference_flops_answer(r)
     if asks == "optimal_tokens":

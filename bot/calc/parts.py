@@ -26,6 +26,7 @@ class PartCount:
     title: str
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    plural: bool = False                      # "LoRA adapters ... have", "4 × ... layers have"
 
     @property
     def total(self) -> int:
@@ -65,7 +66,7 @@ def linear(n_in: int, n_out: int, bias: bool = True, repeat: int = 1) -> PartCou
     if repeat > 1:
         rows = [Row(r.label, r.count * repeat, f"{repeat} × ({r.working})") for r in rows]
     what = f"{_c(n_in)} → {_c(n_out)} linear layer"
-    return PartCount(f"{repeat} × {what}s" if repeat > 1 else article(what), tuple(rows))
+    return PartCount(f"{repeat} × {what}s" if repeat > 1 else article(what), tuple(rows), plural=repeat > 1)
 
 
 def regression(features: int) -> PartCount:
@@ -87,7 +88,7 @@ def embedding_and_head(vocab: int, d: int, tied: bool) -> PartCount:
             Row("Output head", 0 if tied else d * vocab,
                 "tied: shares the embedding matrix" if tied else f"d {_c(d)} × vocab {_c(vocab)}")]
     return PartCount(f"embeddings and output head ({'tied' if tied else 'untied'}), {_c(vocab)} × {_c(d)}",
-                     tuple(rows))
+                     tuple(rows), plural=True)
 
 
 def attention(d: int, heads: int | None = None, kv_heads: int | None = None, bias: bool = False,
@@ -138,7 +139,11 @@ def lora(rank: int, shapes: list[tuple[str, int, int]], layers: int) -> PartCoun
     rank, layers = check_int("rank", rank), check_int("layers", layers, maximum=100_000)
     rows = tuple(Row(f"{name} adapter", layers * rank * (n_in + n_out),
                      f"{layers} layers × r {rank} × ({_c(n_in)} + {_c(n_out)})") for name, n_in, n_out in shapes)
-    return PartCount(f"LoRA adapters, rank {rank}, on {', '.join(n for n, _, _ in shapes)} in {layers} layers", rows)
+    names = dict.fromkeys(n for n, _, _ in shapes)
+    where = ", ".join((article(n) if " " in n else n) if (k := sum(1 for x in shapes if x[0] == n)) == 1
+                      else f"{k} × {n.replace('matrix', 'matrices')}" for n in names)
+    per = f" in {layers} layers" if layers > 1 else ""
+    return PartCount(f"LoRA adapters of rank {rank} on {where}{per}", rows, plural=True)
 
 
 def recurrent(kind: str, inputs: int, hidden: int) -> PartCount:

@@ -103,6 +103,7 @@ def normalise(question: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
     for zh, en in _ZH:
         text = text.replace(zh, en)
+    text = re.sub(r"(?<=[\u3000-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3000-\u9fff])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     text = re.sub(r"(?<=\d)_(?=\d{3})", "", text)
     text = re.sub(r"\b(" + _WORD + r"|\d+)[.!]+\s+(thousand|million|billion|trillion)\b", r"\1 \2", text)
@@ -258,7 +259,7 @@ def _dims(text: str) -> dict[str, int]:
                    r"\b(?:in_features|input(?:_| )?(?:size|dim|shape)|inputs?)\s*(?:of|=|:|\(|is)?\s*\(?(\d+)\b"],
         "outputs": [r"\b(\d+)\s+(?:outputs?|output units|output neurons|units|neurons|classes)\b",
                     r"\b(?:out_features|units|output(?:_| )?(?:size|dim))\s*(?:of|=|:|is)?\s*(\d+)\b"],
-        "hidden_units": [r"\b(?:hidden(?:[_ ]size)?|units|hidden units)\s*(?:of|=|:)\s*(\d+)\b",
+        "hidden_units": [r"\b(?:hidden(?:[_ ]size)?|units|hidden units)\s*(?:of|=|:)?\s*(\d+)\b",
                          r"\b(\d+)\s+(?:hidden\s+)?(?:units|cells|hidden)\b"],
     }
     out: dict[str, int] = {}
@@ -274,6 +275,7 @@ def _dims(text: str) -> dict[str, int]:
 
 
 _PART_WORDS: list[tuple[str, str]] = [
+    ("lora", r"\blora\b"),
     ("lstm", r"\blstm\b"), ("gru", r"\bgru\b"),
     ("regression", r"\b(?:linear|logistic) regression\b"),
     ("line", r"\by\s*=\s*[amw]\s*\*?\s*x\s*\+\s*[bc]\b|\bstraight line\b"),
@@ -307,10 +309,13 @@ def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> st
 def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
     """A layer list: "784-128-10", "784 -> 128 -> 10", "[10, 20, 5]", "1024 x 4096", "from 1024 to 4096"."""
     repeat = 1
-    m = re.search(r"\b" + NUM + r"\s+(?:\w+\s+)?(\d+)\s*x\s*(\d+)\b", text)
-    if m and num(m.group(1)) > 1 and num(m.group(1)).is_integer():
+    times = re.compile(r"\b" + NUM + r"\s+(?:[a-z.]+\s+){0,2}(\d+)\s*x\s*(\d+)\b")
+    m = times.search(text)
+    while m and (re.search(r"\b(?:rank|r\s*=?)\s*$", text[:m.start()]) or not num(m.group(1)).is_integer()):
+        m = times.search(text, m.start() + 1)
+    if m and num(m.group(1)) > 1:
         repeat = int(num(m.group(1)))
-    m = re.search(r"(?<![\w.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![\w.])", text)
+    m = re.search(r"(?<![a-z\d.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![a-z\d.])", text)
     if m and not re.fullmatch(r"\d+(?:\s*,\s*\d+)+", m.group(1).strip()):
         widths = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
         if len(widths) >= 2 and not re.search(r"\d\s*-\s*\d+\s*(?:gb|b\b|bit)", m.group(0)):
@@ -455,7 +460,7 @@ def read(question: str) -> Slots:
     m = re.search(r"\b((?:\d+\s*,\s*)+(?:and\s+)?\d+)\s+(?:trainable\s+)?param", rest)
     if m:
         s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
-    s.count_gpus = bool(re.search(r"\bhow many (?:\w+ )?(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
+    s.count_gpus = bool(re.search(r"\bhow many (?:\w+ ){0,2}(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
     s.asks = _asks(s, text)
     return s
 
@@ -490,7 +495,7 @@ def _fill_sizes(s: Slots, text: str) -> None:
         if re.search(r"(?<![\w])(?:rtx\s*|gtx\s*|nvidia\s*|tesla\s*|amd\s*)?" + re.escape(name) + r"s?(?![\w])", text):
             gpu = (name, gib)
             break
-    m = re.search(r"\b" + NUM + r"(?!\s*(?:gb|gib|g|tb|bit|-bit)\b)\s*(?:x\s*)?(?:\w+\s+){0,2}?(?:(?:rtx|gtx|nvidia|tesla)\s*)?"
+    m = re.search(r"\b" + NUM + r"(?![\d.])(?!\s*(?:gb|gib|g|tb|bit|-bit)\b)\s*(?:x\s*)?(?:\w+\s+){0,2}?(?:(?:rtx|gtx|nvidia|tesla)\s*)?"
                   r"(?:\d+\s*(?:gb|g)\s+)?(?:gpus?|cards?|" + "|".join(re.escape(g) for g in GPUS) + r")s?\b", text)
     if m and num(m.group(1)).is_integer() and 1 < num(m.group(1)) <= 1024:
         s.gpus = int(num(m.group(1)))
