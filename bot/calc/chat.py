@@ -134,7 +134,7 @@ def _part(s: Slots) -> CalcAnswer | None:
             return None
         return _both(s, lambda b: parts.neuron(n, b), True, "with a bias", "without a bias")
     if s.part in ("linear", "layers") and w:
-        if len(w) == 2:
+        if len(w) == 2 and not re.search(r"\bnetwork\b|\bnet\b|\bmlp\b|\bnn\b", s.text):
             if re.search(r"\bmatri", s.text):       # a weight matrix alone has no bias
                 return _both(s, lambda b: parts.linear(w[0], w[1], b, s.repeat), False, "with biases",
                              "a matrix alone, no biases")
@@ -269,7 +269,11 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "params":
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
-        return params_answer(r, s.preset)
+        answer = params_answer(r, s.preset)
+        if r.is_moe and r.params_active is not None and re.search(r"\bactive\b|\bactivated\b|\bper token\b", s.text):
+            answer.markdown = (f"**{r.title} uses {r.params_active:,} active parameters per token, of "
+                               f"{r.params_total:,} in total.**\n\n" + answer.markdown)
+        return answer
     if asks == "kv_cache":
         if s.preset is None or s.preset.published_only:
             return None

@@ -18,7 +18,7 @@ from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_nam
 _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " vram "), ("内存", " memory "),
        ("量化", " quantized "), ("隐藏层", " hidden layer "), ("偏置", " bias "), ("权重", " weights "),
        ("神经元", " neuron "), ("输入", " inputs "), ("输出", " outputs "), ("全连接层", " dense layer "),
-       ("线性层", " linear layer "), ("嵌入", " embedding "), ("词表", " vocab "), ("注意力", " attention "),
+       ("线性层", " linear layer "), ("嵌入", " embedding "), ("词表", " vocab "), ("维度", " dims "), ("注意力", " attention "),
        ("上下文", " context "), ("微调", " fine-tuning "), ("训练", " training "), ("推理", " inference "),
        ("显卡", " gpu "), ("多少", " how many "), ("几张", " how many "), ("几个", " how many "),
        ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
@@ -251,11 +251,11 @@ def _dims(text: str) -> dict[str, int]:
                   r"\b(?:n_heads?|num_attention_heads|heads)\s*(?:=|:)\s*(\d+)\b"],
         "kv_heads": [r"\b(\d+)\s+(?:kv|key[- ]value|k/v)\s+heads\b", r"\b(?:n_kv_heads|num_key_value_heads|kv heads)\s*"
                                                                     r"(?:=|:)?\s*(\d+)\b"],
-        "ffn": [r"\b(?:ffn|mlp|intermediate|feed[- ]?forward|d_ff|inner|hidden)(?:[_ ](?:size|dim|width))?\s*"
+        "ffn": [r"\b(?:ffn|mlp|intermediate|feed[- ]?forward|d_ff|inner)(?:[_ ](?:size|dim|width))?\s*"
                 r"(?:of|=|:|is)?\s*(\d+)\b(?!\s*(?:layers|heads))", r"\b(\d+)\s+(?:ffn|intermediate|inner)\b"],
         "rank": [r"\b(?:rank|r)\s*(?:of|=|:)?\s*(\d+)\b", r"\b(\d+)[- ]?rank\b"],
-        "inputs": [r"\b(\d+)\s+(?:inputs?|input features|input neurons|input units|features)\b",
-                   r"\b(?:input_)?shape\s*=\s*[(\[]?\s*(\d+)\b",
+        "inputs": [r"\b(?:input_)?shape\s*=\s*[(\[]?\s*(\d+)\b",
+                   r"\b(\d+)\s+(?:inputs?|input features|input neurons|input units|features)\b",
                    r"\b(?:in_features|input(?:_| )?(?:size|dim|shape)|inputs?)\s*(?:of|=|:|\(|is)?\s*\(?(\d+)\b"],
         "outputs": [r"\b(\d+)\s+(?:outputs?|output units|output neurons|units|neurons|classes)\b",
                     r"\b(?:out_features|units|output(?:_| )?(?:size|dim))\s*(?:of|=|:|is)?\s*(\d+)\b"],
@@ -315,7 +315,8 @@ def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
         m = times.search(text, m.start() + 1)
     if m and num(m.group(1)) > 1:
         repeat = int(num(m.group(1)))
-    m = re.search(r"(?<![a-z\d.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![a-z\d.])", text)
+    m = re.search(r"(?<![a-z\d.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![a-z\d.])"
+                  r"(?!\s*(?:gb|gib|g|tb|mb|b|bn|bit|k|m|t|tokens?)\b)", text)
     if m and not re.fullmatch(r"\d+(?:\s*,\s*\d+)+", m.group(1).strip()):
         widths = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
         if len(widths) >= 2 and not re.search(r"\d\s*-\s*\d+\s*(?:gb|b\b|bit)", m.group(0)):
@@ -457,7 +458,7 @@ def read(question: str) -> Slots:
     if "rank" in s.dims:
         s.rank = s.dims["rank"]
     _fill_sizes(s, rest)
-    m = re.search(r"\b((?:\d+\s*,\s*)+(?:and\s+)?\d+)\s+(?:trainable\s+)?param", rest)
+    m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest)
     if m:
         s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
     s.count_gpus = bool(re.search(r"\bhow many (?:\w+ ){0,2}(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
@@ -497,6 +498,7 @@ def _fill_sizes(s: Slots, text: str) -> None:
             break
     m = re.search(r"\b" + NUM + r"(?![\d.])(?!\s*(?:gb|gib|g|tb|bit|-bit)\b)\s*(?:x\s*)?(?:\w+\s+){0,2}?(?:(?:rtx|gtx|nvidia|tesla)\s*)?"
                   r"(?:\d+\s*(?:gb|g)\s+)?(?:gpus?|cards?|" + "|".join(re.escape(g) for g in GPUS) + r")s?\b", text)
+    m = m or re.search(r"\b" + NUM + r"\s*x\s*\d+(?:\.\d+)?\s*(?:gb|gib|g)\b", text)
     if m and num(m.group(1)).is_integer() and 1 < num(m.group(1)) <= 1024:
         s.gpus = int(num(m.group(1)))
     if s.memory is None and gpu is not None:
