@@ -118,6 +118,12 @@ PARTS = [
      n(4 * (256 * 100 + 256 * 256 + 2 * 256))),
     ("how many parameters does an lstm with input size 10 and hidden size 20 have", "params",
      n(4 * (200 + 400 + 40))),
+    ("how many parameters does a conv-free mlp 20-40-20 have with biases off", "params", n(800 + 800)),
+    ("what's the parameter count of a 64 -> 32 dense layer", "params", n(64 * 32 + 32)),
+    ("a perceptron with 2 inputs and a bias: number of parameters", "params", n(3)),
+    ("how many parameters does a neuron with 1 input and a bias have", "params", n(2)),
+    ("how many parameters in an embedding table with 10000 words and 300 dimensions", "params", n(10000 * 300)),
+    ("attention with d_model 4096 and 32 heads, no biases: parameters", "params", n(4 * 4096 * 4096)),
     # reverse: layer widths from per-layer counts
     ("keras shows 1 input of shape=(10) and dense layers with 55, 18 and 4 parameters; what are the widths?",
      "params", n(77)),
@@ -188,6 +194,20 @@ MODELS = [
     ("how fast can a 70B model in int4 generate on 3.35 TB/s", "speed", "95.7"),
     ("how many tokens to train a 13B model compute-optimally", "optimal_tokens", "260 billion"),
     ("chinchilla optimal tokens for a 1B model", "optimal_tokens", "20 billion"),
+    ("how much memory does llama 2 13b need in fp32", "memory", size(LLAMA2_13B * 4)),
+    ("how much vram does qwen2 0.5b need in fp16", "memory", "988 MB"),
+    ("size of a 7B model in Q5_K_M", "memory", size(7e9 * 5.70 / 8)),
+    ("what is the memory of a 2.7B model in int8", "memory", "2.7 GB"),
+    ("can a 6 GB gpu run a 3B model in fp16", "fit", "Tight"),
+    ("will mistral 7b fit in 8 GB in int4", "fit", "Yes"),
+    ("training memory for gpt2 xl with adam", "training_memory", size(1_557_611_200 * 16)),
+    ("how much memory to full fine-tune a 3B model", "training_memory", "48 GB"),
+    ("flops to train gpt-3 on 300 billion tokens", "training_flops", "3.14 × 10^23"),
+    ("forward pass flops per token for llama 2 70b", "inference_flops", "1.38 × 10^11"),
+    ("how many tokens should a 7B model be trained on (chinchilla)", "optimal_tokens", "140 billion"),
+    ("kv cache of llama 2 70b at 32k context", "kv_cache", "10.74 GB"),  # 2·80·8·128·32,768·2 B
+    ("how many times bigger is llama 2 13b than llama 2 7b", "compare", "1.9 times"),
+    ("a 3B model stored in a 6 GB file: what format", "reverse", "fp16"),
     # comparisons
     ("how many times bigger is GPT-3 than GPT-2", "compare", "1,403.1 times"),
     ("how many times bigger is llama 2 70b than llama 2 7b", "compare", "10.2 times"),
@@ -219,6 +239,8 @@ CHINESE = [
     ("一个全连接层 512 -> 256 带偏置有多少参数", "params", n(512 * 256 + 256)),
     ("词表 32000，嵌入维度 4096 的嵌入层有多少参数", "params", n(32000 * 4096)),
     ("训练7b模型在2t tokens上需要多少flops", "training_flops", "8.4 × 10^22"),
+    ("一个 1024 -> 4096 的线性层不带偏置有多少参数", "params", n(1024 * 4096)),
+    ("4090 24GB能跑mistral 7b fp16吗", "fit", "Yes"),
 ]
 
 TABLE = [row for row in PARTS + MODELS + CHINESE if row[2] is not None]

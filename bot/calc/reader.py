@@ -244,7 +244,7 @@ def _dims(text: str) -> dict[str, int]:
               r"\b(?:over|across)\s+(?:a\s+)?(\d+)(?:[- ](?:channels|features|dims?|dimensions|wide))?\b"],
         "vocab": [r"\bvocab(?:ulary)?(?:[_ ]size)?\s*(?:of|=|:|is)?\s*(\d+)\s*(k)?\b",
                   r"\b(\d+)\s*(k)?[- ](?:token|word|entry|entries)?\s*vocab(?:ulary)?\b",
-                  r"\b(\d+)\s*(k)?\s+(?:tokens|words|entries)\b(?=.*\b(?:embedding|vocab))"],
+                  r"\b(\d+)\s*(k)?\s+(?:tokens|words|entries)\b"],
         "layers": [r"\b(\d+)\s+(?:transformer\s+|decoder\s+|encoder\s+)?(?:layers|blocks)\b",
                    r"\b(?:n_layers?|num_hidden_layers|layers|depth)\s*(?:of|=|:)?\s*(\d+)\b"],
         "heads": [r"\b(\d+)\s+(?:attention\s+|query\s+|q\s+)?heads\b",
