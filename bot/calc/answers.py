@@ -153,6 +153,12 @@ def params_answer(r: Report, preset: Preset | None) -> CalcAnswer:
     return CalcAnswer(f"Parameters in {r.title}", md, _calc(r, "params"), examples)
 
 
+def _kv16(r: Report) -> int:
+    """The report's KV cache in fp16, whatever precision the weights are in (caches are rarely quantised)."""
+    kv = r.kv_cache or {}
+    return int(kv.get("values_per_token", 0) * kv.get("cached_tokens", 0) * kv.get("batch", 1) * 2)
+
+
 def _name(r: Report) -> str:
     if r.kind != "size":
         return r.title
@@ -202,14 +208,15 @@ def memory_answer(r: Report, s: Slots) -> CalcAnswer:
     lines += _format_table(n, chosen)
     kv = r.kv_cache if (s.context and r.kv_cache) else None
     if kv is not None:
-        f = chosen or FORMATS["fp16"]
-        total = f.bytes_for(n) + kv["bytes"]
-        lines += ["", f"With the KV cache for {kv['context']:,} tokens (batch {kv['batch']}): {fmt.size(kv['bytes'])} "
-                      f"({kv['formula']}), so {fmt.size(f.bytes_for(n))} + {fmt.size(kv['bytes'])} = "
+        f, kv_bytes = chosen or FORMATS["fp16"], _kv16(r)
+        total = f.bytes_for(n) + kv_bytes
+        formula = kv["formula"].rsplit(" × ", 1)[0] + " × 2 bytes (fp16)"
+        lines += ["", f"With the KV cache for {kv['context']:,} tokens (batch {kv['batch']}): {fmt.size(kv_bytes)} "
+                      f"({formula}), so {fmt.size(f.bytes_for(n))} + {fmt.size(kv_bytes)} = "
                       f"**{fmt.size(total)}** in {f.name}, plus runtime overhead."]
         lines[0] = lines[0][:-3] + f"; with the KV cache at {kv['context']:,} tokens, {fmt.size(total)} in {f.name}.**"
     if s.count_gpus:
-        lines += _gpu_counts(needs(n, float(kv["bytes"]) if kv else 0.0, None, chosen), None)
+        lines += _gpu_counts(needs(n, float(_kv16(r)) if kv else 0.0, None, chosen), None)
     lines += ["", "GGUF types store a scale per block of weights, so Q4_K_M costs about 4.89 bits per weight, not 4 "
               f"({FORMATS['Q4_K_M'].source}).",
               "", "Running it takes more than the weights: the KV cache grows with context length and batch, and "
@@ -257,7 +264,7 @@ def fit_answer(r: Report, s: Slots) -> CalcAnswer:
     assert s.memory is not None and s.memory_text is not None
     capacity, cap = s.memory, s.memory_text
     name = _name(r)
-    kv = float(r.kv_cache["bytes"]) if (s.context and r.kv_cache) else 0.0
+    kv = float(_kv16(r)) if (s.context and r.kv_cache) else 0.0
     rows = needs(r.params_total, kv, s.overhead, s.fmt)
     if s.fmt is not None:
         chosen = next(n for n in rows if n.fmt == s.fmt)

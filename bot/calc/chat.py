@@ -20,6 +20,7 @@ from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_
 from bot.calc.preset_store import Preset
 from bot.calc.reader import Slots, read
 from bot.calc.report import Report, report, report_for_size
+from bot.calc.resources import PRECISIONS
 from bot.calc.spec import TransformerSpec
 from bot.errors import InputError
 
@@ -256,7 +257,8 @@ def _model(s: Slots) -> CalcAnswer | None:
         return _compare(s)
     if asks == "lora":
         return _lora(s) if s.preset else _part(s)
-    r = _subject(s, s.preset)
+    plain = s.fmt.name if s.fmt is not None and s.fmt.name in PRECISIONS else "fp16"
+    r = _subject(s, s.preset, plain)
     if r is None:
         return None
     if s.fmt is not None:
