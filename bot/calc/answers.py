@@ -13,7 +13,7 @@ from typing import Any
 from bot.calc import fmt
 from bot.calc.count import count_dense
 from bot.calc.formats import COMMON, FORMATS, Format, nearest
-from bot.calc.parts import PartCount
+from bot.calc.parts import PartCount, article
 from bot.calc.preset_store import Preset
 from bot.calc.reader import Slots
 from bot.calc.report import Report
@@ -82,7 +82,7 @@ def _notes(r: Report, limit: int = 3) -> str:
 def dense_answer(r: Report, widths: tuple[int, ...], bias: bool) -> CalcAnswer:
     count = count_dense(DenseSpec(widths, bias=bias))
     shape = "-".join(map(str, widths))
-    lines = [f"**A {shape} network has {fmt.commas(count.total)} parameters"
+    lines = [f"**{_cap(article(shape))} network has {fmt.commas(count.total)} parameters"
              + (f": {_plural(count.weights, 'weight')} and {_plural(count.biases, 'bias')}.**" if bias
                 else " (weights only, no biases).**"),
              "",

@@ -20,7 +20,7 @@ _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " v
        ("神经元", " neuron "), ("输入", " inputs "), ("输出", " outputs "), ("全连接层", " dense layer "),
        ("线性层", " linear layer "), ("嵌入", " embedding "), ("词表", " vocab "), ("维度", " dims "), ("注意力", " attention "),
        ("上下文", " context "), ("微调", " fine-tuning "), ("训练", " training "), ("推理", " inference "),
-       ("显卡", " gpu "), ("多少", " how many "), ("几张", " how many "), ("几个", " how many "),
+       ("显卡", " gpu "), ("卡", " gpus "), ("多少", " how many "), ("几张", " how many "), ("几个", " how many "),
        ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
        ("运行", " run "), ("跑", " run "), ("部署", " deploy "), ("够", " enough "), ("为什么", " why "),
        ("什么是", " what is "), ("多大", " how much "), ("模型", " model "), ("比特", "-bit "),
@@ -160,10 +160,10 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
-    if not out and re.search(r"\bparam", text):
-        out = [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
-    out.sort(key=lambda item: item[2])
-    return out
+    if re.search(r"\bparam", text):        # "went from 6738415616 to 6742609920 parameters"
+        out += [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
+    unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
+    return sorted(unique.values(), key=lambda item: item[2])
 
 
 def _bytes(text: str) -> list[tuple[float, str, int, int]]:
@@ -458,9 +458,11 @@ def read(question: str) -> Slots:
     if "rank" in s.dims:
         s.rank = s.dims["rank"]
     _fill_sizes(s, rest)
-    m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest)
+    m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest) or \
+        re.search(r"\b(\d+)\s+(?:trainable\s+)?params?\b(?=.*\b(?:dense|layer)\b)|\b(?:dense|layer)\b.*\b(\d+)\s+"
+                  r"(?:trainable\s+)?params?\b", rest)
     if m:
-        s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
+        s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1) or m.group(2)))
     s.count_gpus = bool(re.search(r"\bhow many (?:\w+ ){0,2}(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
     s.asks = _asks(s, text)
     return s
