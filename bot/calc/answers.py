@@ -217,6 +217,7 @@ def memory_answer(r: Report, s: Slots) -> CalcAnswer:
         lines[0] = lines[0][:-3] + f"; with the KV cache at {kv['context']:,} tokens, {fmt.size(total)} in {f.name}.**"
     if s.count_gpus:
         lines += _gpu_counts(needs(n, float(_kv16(r)) if kv else 0.0, None, chosen), None)
+    lines += _moe_memory(r)
     lines += ["", "GGUF types store a scale per block of weights, so Q4_K_M costs about 4.89 bits per weight, not 4 "
               f"({FORMATS['Q4_K_M'].source}).",
               "", "Running it takes more than the weights: the KV cache grows with context length and batch, and "
@@ -298,6 +299,9 @@ def fit_answer(r: Report, s: Slots) -> CalcAnswer:
         lines.append(f"| {n.fmt.name} | {fmt.gb(n.weights)} | {fmt.size(n.total)} | {fits} |")
     if s.gpus or s.count_gpus:
         lines += _gpu_counts(rows, capacity / s.gpus if s.gpus else capacity)
+    lines += _moe_memory(r)
+    if any(n.total > capacity for n in rows if n.fmt.name in ("fp16", (s.fmt or FORMATS["fp16"]).name)):
+        lines += ["", OFFLOAD]
     if not kv and r.kv_cache is None:
         lines += ["", "The KV cache is not counted beyond the overhead: name a context (\"with 8k context\") and a "
                       "model with a known architecture to add it."]
@@ -312,6 +316,18 @@ def fit_answer(r: Report, s: Slots) -> CalcAnswer:
     calc = _calc(r, "fit", capacity_bytes=int(capacity), fits=fits_plain,
                  needed_bytes={n.fmt.name: int(n.total) for n in rows})
     return CalcAnswer(title, "\n".join(lines) + _taken(s.taken) + _source_line(r), calc, [EX_MEMORY])
+
+
+MOE_MEMORY = ("It is a mixture of experts: memory follows the total, since every expert must be loaded, while speed "
+              "and compute per token follow the active parameters ({active} of {total}).")
+OFFLOAD = ("What does not fit in GPU memory can be offloaded to CPU RAM (llama.cpp, accelerate), but those layers then "
+           "run much slower: every token reads them over PCIe or from system memory.")
+
+
+def _moe_memory(r: Report) -> list[str]:
+    if not r.is_moe or r.params_active is None:
+        return []
+    return ["", MOE_MEMORY.format(active=fmt.words(r.params_active), total=fmt.words(r.params_total))]
 
 
 def _gpu_verdict(name: str, rows: list[Need], chosen: Format | None, per_gpu: float, cap: str) -> str:

@@ -227,6 +227,8 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
     if s.asks == "training_flops" and s.active and not s.params:
         s.params = s.active
     given = s.active if (s.asks in ("training_flops", "inference_flops", "speed") and s.active) else s.params
+    if given is None and s.active is not None and preset is None:
+        return None          # memory follows the total, which an active count alone does not give
     if preset is not None and given is None:
         kwargs = {"context": s.context, "batch": s.batch or 1} if not preset.published_only else {}
         return report(preset, precision=precision, tokens=tokens, **kwargs)

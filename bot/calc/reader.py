@@ -478,8 +478,6 @@ def _fill_sizes(s: Slots, text: str) -> None:
             s.params = value
         elif s.params2 is None and value != s.params:
             s.params2 = value
-    if s.params is None and s.active is not None and not s.presets:
-        s.params = s.active
     sizes = _bytes(text)
     for value, shown, start, end in sizes:
         before, after = text[max(0, start - 45):start], text[end:end + 40]
