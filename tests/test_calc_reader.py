@@ -208,6 +208,11 @@ MODELS = [
     ("kv cache of llama 2 70b at 32k context", "kv_cache", "10.74 GB"),  # 2·80·8·128·32,768·2 B
     ("how many times bigger is llama 2 13b than llama 2 7b", "compare", "1.9 times"),
     ("a 3B model stored in a 6 GB file: what format", "reverse", "fp16"),
+    ("tokens per second for llama 2 13b in int4 on an RTX 4090", "speed", "154.9"),   # 1,008 GB/s ÷ 6.51 GB
+    ("is 8 x A100 80GB enough to fine-tune llama 2 70b?", "training_memory", "1.1 TB"),
+    ("can I run llama 2 7b with a 2 GB overhead on a 16 GB card in fp16", "fit", size(LLAMA2_7B * 2 + 2e9)),
+    ("how much memory does a 3B model need with 2 GB of runtime overhead on an 8 GB card in fp16", "fit",
+     size(6e9 + 2e9)),
     # comparisons
     ("how many times bigger is GPT-3 than GPT-2", "compare", "1,403.1 times"),
     ("how many times bigger is llama 2 70b than llama 2 7b", "compare", "10.2 times"),
@@ -295,6 +300,16 @@ def test_missing_format_gets_every_common_format():
     md = route("how much memory does a 13B model need").markdown
     for shown in ("fp32", "fp16", "int8", "Q4_K_M", "int4", "26 GB", "13 GB", "6.5 GB"):
         assert shown in md
+
+
+def test_generating_n_tokens_multiplies_2n():
+    md = route("how many flops to generate 1000 tokens with a 7B model").markdown
+    assert "1.4 × 10^13 FLOPs" in md
+
+
+def test_an_active_count_alone_does_not_size_memory():
+    assert route("a moe with 3b active parameters: how much memory does it need?") is None
+    assert "3.6 × 10^22" in route("training compute for 3b active parameters on 2T tokens").markdown
 
 
 def test_a_users_number_beats_the_preset():

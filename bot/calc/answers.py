@@ -215,6 +215,9 @@ def memory_answer(r: Report, s: Slots) -> CalcAnswer:
                       f"({formula}), so {fmt.size(f.bytes_for(n))} + {fmt.size(kv_bytes)} = "
                       f"**{fmt.size(total)}** in {f.name}, plus runtime overhead."]
         lines[0] = lines[0][:-3] + f"; with the KV cache at {kv['context']:,} tokens, {fmt.size(total)} in {f.name}.**"
+    elif s.context:
+        lines += ["", f"The KV cache for {s.context:,} tokens depends on the layers, KV heads and head size, which a bare "
+                      "parameter count does not give: name the model (\"Llama 3 8B with 8k context\") to add it."]
     if s.count_gpus:
         lines += _gpu_counts(needs(n, float(_kv16(r)) if kv else 0.0, None, chosen), None)
     lines += _moe_memory(r)
@@ -563,7 +566,7 @@ def speed_answer(r: Report, bandwidth: float, chosen: Format | None, taken: list
     read = f.bytes_for(n)
     rate = bandwidth / read
     lines = [f"**At most about {rate:,.1f} tokens per second: {_name(r)} reads {fmt.size(read)} of weights per "
-             f"token in {f.name}, and the memory moves {fmt.size(bandwidth)}/s.**", "",
+             f"token in {f.name}, and the memory moves {bandwidth / 1e9:,.0f} GB/s.**", "",
              "```text", f"tokens/s ≤ bandwidth ÷ (active parameters × bytes) = {fmt.commas(int(bandwidth))} ÷ "
              f"({fmt.commas(n)} × {f.bytes_per_param:g}) = {rate:,.1f}", "```", "",
              "This is an upper bound for one sequence: real runtimes reach perhaps 60-80% of it, the KV cache is read "

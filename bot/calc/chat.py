@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.calc import parts
+from bot.calc import fmt, parts
 from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
                               inference_flops_answer, kv_answer, linear_answer, links, memory_answer,
                               optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
@@ -290,7 +290,12 @@ def _model(s: Slots) -> CalcAnswer | None:
             answer.markdown += time_line(r.flops["training"], s.flops_rate)
         return answer
     if asks == "inference_flops":
-        return inference_flops_answer(r)
+        answer = inference_flops_answer(r)
+        if s.tokens:
+            per = r.flops["inference_per_token"]
+            answer.markdown += (f"\n\nFor {s.tokens:,.0f} tokens: {fmt.sci(per)} × {s.tokens:,.0f} = "
+                                f"**{fmt.sci(per * s.tokens)} FLOPs**.")
+        return answer
     if asks == "optimal_tokens":
         return optimal_tokens_answer(r)
     if asks == "training_memory":

@@ -49,6 +49,8 @@ def gb(n_bytes: int | float) -> str:
 def size(n_bytes: int | float) -> str:
     """A headline size with three significant figures: 6.5 GB, 13.5 GB, 108 GB, 1,340 GB, 21 MB."""
     b = float(n_bytes)
+    if b >= 1e12:
+        return f"{float(f'{b / 1e12:.3g}'):g} TB ({b / 1e9:,.0f} GB)"
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
         if b >= scale:
             x = b / scale

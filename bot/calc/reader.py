@@ -39,11 +39,15 @@ _BYTES = {"b": 1, "bytes": 1, "kb": 1e3, "kib": 2**10, "mb": 1e6, "mib": 2**20, 
           "gb": 1e9, "gib": 2**30, "g": 1e9, "gig": 1e9, "gigs": 1e9, "gbs": 1e9, "gigabytes": 1e9, "gigabyte": 1e9,
           "tb": 1e12, "tib": 2**40, "terabyte": 1e12, "terabytes": 1e12}
 
-#: GPUs people name, with their memory (the vendor's "GB" is GiB on cards); a number given wins.
-GPUS: dict[str, float] = {
-    "3050": 8, "3060": 12, "3060 ti": 8, "3070": 8, "3080": 10, "3090": 24, "4060": 8, "4060 ti": 16,
-    "4070": 12, "4080": 16, "4090": 24, "5090": 32, "t4": 16, "v100": 32, "a10": 24, "l4": 24, "a6000": 48,
-    "l40s": 48, "a100": 80, "h100": 80, "h200": 141, "b200": 192, "mi300x": 192, "m2 ultra": 192,
+#: GPUs people name: memory in GB as sold (GiB on the card) and memory bandwidth in GB/s, from the
+#: vendors' specification pages (the largest variant where several exist: A100 80 GB SXM, H100 SXM).
+#: A number the question gives wins over this table.
+GPUS: dict[str, tuple[float, float]] = {
+    "1060": (6, 192), "1080 ti": (11, 484), "2080 ti": (11, 616), "3050": (8, 224), "3060": (12, 360),
+    "3060 ti": (8, 448), "3070": (8, 448), "3080": (10, 760), "3090": (24, 936), "4060": (8, 272),
+    "4060 ti": (16, 288), "4070": (12, 504), "4080": (16, 717), "4090": (24, 1008), "5090": (32, 1792),
+    "t4": (16, 320), "v100": (32, 900), "a10": (24, 600), "l4": (24, 300), "a6000": (48, 768), "l40s": (48, 864),
+    "a100": (80, 2039), "h100": (80, 3350), "h200": (141, 4800), "b200": (192, 8000), "mi300x": (192, 5300),
 }
 
 ASKS = ("compare", "reverse", "lora", "training_memory", "training_flops", "speed", "inference_flops",
@@ -486,7 +490,8 @@ def _fill_sizes(s: Slots, text: str) -> None:
             if s.file_bytes is None:
                 s.file_bytes = value
             continue
-        if re.search(r"\boverhead\b", after[:20] + before[-20:]):
+        if re.match(r"\s*(?:of\s+)?(?:runtime\s+|framework\s+)?overhead\b", after) or \
+                re.search(r"\boverhead\s*(?:of|=|:|is)?\s*$", before):
             s.overhead = value
             continue
         if s.memory is None:
@@ -502,8 +507,11 @@ def _fill_sizes(s: Slots, text: str) -> None:
     if m and num(m.group(1)).is_integer() and 1 < num(m.group(1)) <= 1024:
         s.gpus = int(num(m.group(1)))
     if s.memory is None and gpu is not None:
-        s.memory, s.memory_text = gpu[1] * 2**30, f"{gpu[1]:g} GB ({gpu[0].upper()})"
-        s.taken.append(f"{gpu[0].upper()} = {gpu[1]:g} GB")
+        s.memory, s.memory_text = gpu[1][0] * 2**30, f"{gpu[1][0]:g} GB ({gpu[0].upper()})"
+        s.taken.append(f"{gpu[0].upper()} = {gpu[1][0]:g} GB")
+    if s.bandwidth is None and gpu is not None:
+        s.bandwidth = gpu[1][1] * 1e9
+        s.taken.append(f"{gpu[0].upper()} memory bandwidth {gpu[1][1]:,g} GB/s")
     if s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
         s.memory_text = f"{s.gpus} × {s.memory_text}"
         s.memory *= s.gpus
