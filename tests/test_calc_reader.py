@@ -124,6 +124,8 @@ PARTS = [
     ("how many parameters does a neuron with 1 input and a bias have", "params", n(2)),
     ("how many parameters in an embedding table with 10000 words and 300 dimensions", "params", n(10000 * 300)),
     ("attention with d_model 4096 and 32 heads, no biases: parameters", "params", n(4 * 4096 * 4096)),
+    ("Why does my Dense layer with 100 inputs show 3030 parameters?", "params", "100-30"),
+    ("How do GPT-2 medium and GPT-2 small differ in parameters?", "compare", n(354_823_168)),
     # reverse: layer widths from per-layer counts
     ("keras shows 1 input of shape=(10) and dense layers with 55, 18 and 4 parameters; what are the widths?",
      "params", n(77)),
@@ -213,6 +215,13 @@ MODELS = [
     ("can I run llama 2 7b with a 2 GB overhead on a 16 GB card in fp16", "fit", size(LLAMA2_7B * 2 + 2e9)),
     ("how much memory does a 3B model need with 2 GB of runtime overhead on an 8 GB card in fp16", "fit",
      size(6e9 + 2e9)),
+    ("What GPU memory do I need to train a 13B model from scratch?", "training_memory", "208 GB"),
+    ("With 70B activated params and 5T tokens, what's the training compute?", "training_flops", "2.1 × 10^24"),
+    ("Two trillion parameters at 4 bits would need a terabyte?", "memory", "1 TB"),
+    ("will a 4060 with 8gb handle a 7b model?", "fit", "Only quantised"),
+    ("deepseek v3 is trained in fp8; is 800G of GPU memory enough for 671B?", "fit", "671 GB in fp8"),
+    ("my gpt2 had 124439808 params, after lora it has 124734720", "params", n(124734720 - 124439808)),
+    ("How much VRAM to finetune a 13b with qlora?", "training_memory", size(13e9 * 4.127 / 8)),
     # comparisons
     ("how many times bigger is GPT-3 than GPT-2", "compare", "1,403.1 times"),
     ("how many times bigger is llama 2 70b than llama 2 7b", "compare", "10.2 times"),

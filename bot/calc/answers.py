@@ -7,6 +7,7 @@ the "taken as: ..." line that says how the question was read.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -451,9 +452,11 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
     wanted = "adam8bit" if s.optimizer == "adam8bit" and s.method in (None, "full") else s.method
     head_rows = [row for row in rows if row[0] == wanted] or rows[:1]
     key, label, per, total = head_rows[0]
-    what = {"full": "Full fine-tuning with AdamW", "adam8bit": "Full fine-tuning with 8-bit Adam",
-            "lora": "LoRA fine-tuning", "qlora": "QLoRA fine-tuning"}[key]
-    head = f"**{what} of {name} needs about {fmt.size(total)} for the model states"
+    scratch = re.search(r"\bfrom scratch\b|\bpre-?train", s.text) and not re.search(r"\bfine[- ]?tun", s.text)
+    what = {"full": "Training {} with AdamW" if scratch else "Full fine-tuning of {} with AdamW",
+            "adam8bit": "Full fine-tuning of {} with 8-bit Adam", "lora": "LoRA fine-tuning of {}",
+            "qlora": "QLoRA fine-tuning of {}"}[key].format(name)
+    head = f"**{what} needs about {fmt.size(total)} for the model states"
     if wanted is None:
         lora_total = next(t for k, _, _, t in rows if k == "lora")
         qlora_total = next(t for k, _, _, t in rows if k == "qlora")

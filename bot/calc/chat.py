@@ -55,7 +55,7 @@ def _conceptual(s: Slots) -> bool:
         return True
     asks = re.sub(r"\bparam(?:eter)? counts?\b", "", text)  # "parameter count" is a noun, not "count!"
     return bool(re.search(r"^\s*(?:did|does|do|is|are|was|were|has|have|will|would)\b", text) and not re.search(
-        _CALC_VERBS + r"|\bhow (?:many|much)\b|\bfits?\b|\benough\b|\brun\b", asks))
+        _CALC_VERBS + r"|\bhow (?:many|much)\b|\bfits?\b|\benough\b|\brun\b|\bhandle\b|\bload\b|\bhold\b", asks))
 
 
 def route(question: str) -> CalcAnswer | None:

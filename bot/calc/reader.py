@@ -384,6 +384,7 @@ def _asks(s: Slots, text: str) -> str | None:
     if re.search(r"\bchinchilla\b|\bcompute[- ]optimal\b|\bhow many (?:training )?tokens\b.*\btrain|"
                  r"\btokens?\b.*\b(?:should|to) (?:i |we |it |you )?(?:be )?train", t):
         return "optimal_tokens"
+    t = re.sub(r"\b(?:pre-?)?trained (?:in|with|using|at) (?:native )?(?:fp|bf|int|fb|mixed|\d+[- ]?bit)\w*", " ", t)
     train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*|q?lora)\b", t)
     if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
         return "training_flops"
@@ -463,8 +464,8 @@ def read(question: str) -> Slots:
         s.rank = s.dims["rank"]
     _fill_sizes(s, rest)
     m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest) or \
-        re.search(r"\b(\d+)\s+(?:trainable\s+)?params?\b(?=.*\b(?:dense|layer)\b)|\b(?:dense|layer)\b.*\b(\d+)\s+"
-                  r"(?:trainable\s+)?params?\b", rest)
+        re.search(r"\b(\d+)\s+(?:trainable\s+)?param(?:eter)?s?\b(?=.*\b(?:dense|layer)\b)|\b(?:dense|layer)\b.*\b"
+                  r"(\d+)\s+(?:trainable\s+)?param(?:eter)?s?\b", rest)
     if m:
         s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1) or m.group(2)))
     s.count_gpus = bool(re.search(r"\bhow many (?:\w+ ){0,2}(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
