@@ -4,6 +4,7 @@ Each builder takes the numbers already read (``reader.Slots``) and computed (``r
 ``parts.PartCount``) and writes the headline first ("**... is 6.5 GB.**"), then the arithmetic, then
 the "taken as: ..." line that says how the question was read.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,7 @@ from bot.calc.parts import PartCount, article
 from bot.calc.preset_store import Preset
 from bot.calc.reader import Slots
 from bot.calc.report import Report
-from bot.calc.resources import BITS_PER_PARAM, PRECISIONS, TRAINING_BYTES_PER_PARAM
+from bot.calc.resources import PRECISIONS, TRAINING_BYTES_PER_PARAM
 from bot.calc.spec import DenseSpec
 from bot.paths import kb_dir
 
@@ -180,19 +181,6 @@ def _format_table(params: int, chosen: Format | None) -> list[str]:
         name = f"**{f.name}**" if f == chosen else f.name
         lines.append(f"| {name} | {f.bits:g} | {fmt.commas(params)} × {f.bytes_per_param:g} B = "
                      f"{fmt.gb(f.bytes_for(params))} |")
-    return lines
-
-
-def _precision_table(r: Report, highlight: str | None, capacity: int | None = None) -> list[str]:
-    head = "| Precision | Bytes per parameter | Weights |" + (" Fits? |" if capacity else "")
-    lines = [head, "|---|---:|---|" + ("---|" if capacity else "")]
-    for p in PRECISIONS:
-        b = r.memory_bytes[p]
-        row = (f"| {'**' + p + '**' if p == highlight else p} | {BITS_PER_PARAM[p] / 8:g} | "
-               f"{fmt.commas(r.params_total)} × {BITS_PER_PARAM[p] / 8:g} = {fmt.gb(b)} |")
-        if capacity:
-            row += f" {'yes' if b <= capacity else 'no'} |"
-        lines.append(row)
     return lines
 
 
