@@ -6,6 +6,8 @@ reverse file-size questions, Chinese), with the arithmetic spelled out so a read
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.calc.chat import route
@@ -110,6 +112,10 @@ PARTS = [
     ("lora rank 64 on llama 2 13b: how many parameters", "params", n(40 * 64 * (5120 + 5120) * 2)),
     ("bert has 109482240 parameters before lora and 109777152 after: is that right?", "params",
      n(12 * 8 * 1536 * 2)),
+    ("lora rank 16 on q_proj, k_proj, v_proj, o_proj of llama 2 7b: trainable parameters", "params",
+     n(32 * 16 * 8192 * 4)),
+    ("lora r=8 on all linear layers of mistral 7b, how many parameters", "params",
+     n(32 * 8 * (2 * 8192 + 2 * 5120 + 3 * (4096 + 14336)))),
     # recurrent
     ("LSTM layer 32 inputs 64 units how many parameters", "params", n(4 * (64 * 32 + 64 * 64 + 2 * 64))),
     ("GRU with input size 64 and hidden size 128, parameter count", "params",
@@ -215,6 +221,8 @@ MODELS = [
     ("can I run llama 2 7b with a 2 GB overhead on a 16 GB card in fp16", "fit", size(LLAMA2_7B * 2 + 2e9)),
     ("how much memory does a 3B model need with 2 GB of runtime overhead on an 8 GB card in fp16", "fit",
      size(6e9 + 2e9)),
+    ("qlora rank 64 on all linear layers: memory for llama 2 13b", "training_memory",
+     size(LLAMA2_13B * 4.127 / 8 + 16 * 40 * 64 * (4 * 10240 + 3 * (5120 + 13824)))),
     ("What GPU memory do I need to train a 13B model from scratch?", "training_memory", "208 GB"),
     ("With 70B activated params and 5T tokens, what's the training compute?", "training_flops", "2.1 × 10^24"),
     ("Two trillion parameters at 4 bits would need a terabyte?", "memory", "1 TB"),
@@ -271,6 +279,7 @@ def test_phrasing_gives_the_exact_number(question, intent, shown):
     assert answer.calculation["intent"] == intent, answer.markdown
     headline = answer.markdown.split("\n")[0]
     assert shown in headline, answer.markdown
+    json.dumps(answer.calculation)
 
 
 CONCEPTUAL = [

@@ -317,30 +317,47 @@ def _compare(s: Slots) -> CalcAnswer | None:
     return compare_answer(subjects[0], subjects[1], s.taken)
 
 
+def _lora_shapes(preset: Preset) -> dict[str, tuple[str, int, int]]:
+    """Every matrix LoRA can adapt in one layer of ``preset``, as (name, inputs, outputs)."""
+    spec = preset.spec
+    d, q, kv, inner = spec.hidden_size, spec.num_heads * spec.head_size, spec.kv_heads * spec.head_size, \
+        spec.intermediate_size
+    return {"q": ("q", d, q), "k": ("k", d, kv), "v": ("v", d, kv), "o": ("o", q, d),
+            "gate": ("gate", d, inner), "up": ("up", d, inner), "down": ("down", inner, d)}
+
+
+def _targets(s: Slots, shapes: dict[str, tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The matrices the question names (a dense MLP has no gate), else PEFT's default q and v."""
+    names = s.targets or ("q", "v")
+    gated = s.preset is not None and s.preset.spec.gated_mlp
+    return [shapes[n] for n in names if n != "gate" or gated]
+
+
 def _adapters(s: Slots) -> int | None:
-    """LoRA's trainable parameters for a preset: rank r (PEFT's default 8) on q and v in every layer."""
-    if s.method not in ("lora", "qlora") or s.preset is None or s.preset.published_only:
+    """LoRA's trainable parameters for a preset: rank r (PEFT's default 8) on the named matrices."""
+    if s.method not in ("lora", "qlora") or s.preset is None or s.preset.published_only or s.preset.spec.is_moe:
         return None
     spec = s.preset.spec
     rank = s.rank or 8
-    q, kv = spec.num_heads * spec.head_size, spec.kv_heads * spec.head_size
-    count = parts.lora(rank, [("q", spec.hidden_size, q), ("v", spec.hidden_size, kv)], spec.num_layers)
-    s.taken.append(f"LoRA rank {rank}{'' if s.rank else ' (PEFT default)'} on q and v in all {spec.num_layers} layers")
+    shapes = _targets(s, _lora_shapes(s.preset))
+    count = parts.lora(rank, shapes, spec.num_layers)
+    s.taken.append(f"LoRA rank {rank}{'' if s.rank else ' (PEFT default)'} on {', '.join(n for n, _, _ in shapes)}"
+                   f"{'' if s.targets else ' (PEFT default)'} in all {spec.num_layers} layers")
     return count.total
 
 
 def _lora(s: Slots) -> CalcAnswer | None:
     """LoRA's added parameters; with two counts given, which rank and matrices explain the difference."""
-    if s.preset is None or s.preset.published_only:
+    if s.preset is None or s.preset.published_only or s.preset.spec.is_moe:
         return None
     spec = s.preset.spec
-    q, kv = spec.num_heads * spec.head_size, spec.kv_heads * spec.head_size
     d, L = spec.hidden_size, spec.num_layers
-    shapes = {"q": ("q", d, q), "k": ("k", d, kv), "v": ("v", d, kv), "o": ("o", q, d)}
+    shapes = _lora_shapes(s.preset)
     if s.params is not None and s.params2 is not None:
         diff = int(abs(s.params2 - s.params))
+        choices = [s.targets] if s.targets else ["qv", "qkvo", "qkv", "q", "v", "qk"]
         matches = [parts.lora(rank, [shapes[t] for t in targets], L)
-                   for targets in ("qv", "qkvo", "qkv", "q", "v", "qk")
+                   for targets in choices
                    for rank in ((s.rank,) if s.rank else (1, 2, 4, 8, 16, 32, 64, 128, 256))
                    if parts.lora(rank, [shapes[t] for t in targets], L).total == diff]
         if not matches:
@@ -352,6 +369,6 @@ def _lora(s: Slots) -> CalcAnswer | None:
             answer.markdown += "\n\nThe same number also comes from: " + "; ".join(m.title for m in matches[1:4]) + "."
         return answer
     rank = s.rank or 8
-    count = parts.lora(rank, [shapes["q"], shapes["v"]], L)
-    return part_answer(count, [*s.taken, f"rank {rank}{'' if s.rank else ' (PEFT default)'}, q and v"])
-
+    count = parts.lora(rank, _targets(s, shapes), L)
+    return part_answer(count, [*s.taken, f"rank {rank}{'' if s.rank else ' (PEFT default)'}"
+                                         + ("" if s.targets else ", q and v (PEFT default)")])

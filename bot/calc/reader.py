@@ -93,6 +93,7 @@ class Slots:
     rank: int | None = None
     count_gpus: bool = False                # "how many GPUs"
     layer_params: tuple[int, ...] | None = None   # "layers with 514, 9 and 16 parameters" (reverse dense)
+    targets: tuple[str, ...] | None = None        # LoRA's adapted matrices: q, k, v, o, gate, up, down
     taken: list[str] = field(default_factory=list)
 
     @property
@@ -367,6 +368,21 @@ def _worded_layers(text: str) -> tuple[int, ...] | None:
     return (int(num(inputs.group(1))), *hidden, int(num(outputs.group(1))))
 
 
+def _targets(text: str) -> tuple[str, ...] | None:
+    """LoRA's target matrices: "q_proj, v_proj", "query and value", "all linear layers", "attention"."""
+    if re.search(r"\ball[- ](?:linear|layers|projections|modules)\b|\ball-linear\b", text):
+        return ("q", "k", "v", "o", "gate", "up", "down")
+    named = [t for t, pattern in (("q", r"\bq(?:_proj)?\b|\bquery\b"), ("k", r"\bk(?:_proj)?\b|\bkey\b"),
+                                  ("v", r"\bv(?:_proj)?\b|\bvalue\b"), ("o", r"\bo(?:_proj)?\b|\bout_proj\b"),
+                                  ("gate", r"\bgate(?:_proj)?\b"), ("up", r"\bup(?:_proj)?\b"),
+                                  ("down", r"\bdown(?:_proj)?\b")) if re.search(pattern, text)]
+    if len(named) >= 1 and re.search(r"_proj\b|\bquery\b|\bvalue\b|\btarget", text):
+        return tuple(named)
+    if re.search(r"\battention (?:projections|matrices|layers|weights)\b", text):
+        return ("q", "k", "v", "o")
+    return None
+
+
 def _asks(s: Slots, text: str) -> str | None:
     t = text
     two_subjects = len(s.presets) + (1 if s.params else 0) + (1 if s.params2 else 0) >= 2
@@ -462,6 +478,8 @@ def read(question: str) -> Slots:
         s.optimizer = "sgd"
     if "rank" in s.dims:
         s.rank = s.dims["rank"]
+    if s.method in ("lora", "qlora"):
+        s.targets = _targets(text)
     _fill_sizes(s, rest)
     m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest) or \
         re.search(r"\b(\d+)\s+(?:trainable\s+)?param(?:eter)?s?\b(?=.*\b(?:dense|layer)\b)|\b(?:dense|layer)\b.*\b"
