@@ -55,7 +55,7 @@ POSITIVE = [
     ("how many parameters does grok-1 have", "params", 314_000_000_000, "as published", None),
     ("inference flops per token for a 70B model", "inference_flops", 70_000_000_000, "1.4 × 10^11", None),
     ("How many parameters in a single neuron with 3 inputs?", "params", 4, "4 parameters", None),
-    ("is 16 GB enough for llama 2 7b in fp16?", "fit", 6_738_415_616, "Yes", None),
+    ("is 16 GB enough for llama 2 7b in fp16?", "fit", 6_738_415_616, "not enough headroom", None),
     ("kv cache for deepseek v3 at 32k context", "kv_cache", 671_026_404_352, "kv_lora_rank 512", None),
     ("How many weights and biases in a 3-5-2 MLP?", "params", 32, "32 parameters", None),
     ("What's the training FLOPs for Llama 2 7B?", "training_flops", 6_738_415_616, "2,000,000,000,000", None),

@@ -202,7 +202,7 @@ def test_every_preset_has_a_source_and_reports():
                 "gpt3-xl", "gpt3-2.7b", "gpt3-6.7b", "gpt3-13b", "gpt3-175b", "bert-base", "bert-large",
                 "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "mistral-7b", "mixtral-8x7b",
                 "qwen2-0.5b", "deepseek-v3", "grok-1"}
-    assert set(names) == expected
+    assert expected <= set(names)          # presets are added over time; none may go
     for name in names:
         p = calc.preset(name)
         assert p.source.url.startswith("https://") and p.source.label

@@ -46,6 +46,20 @@ def gb(n_bytes: int | float) -> str:
     return f"{commas(b)} bytes"
 
 
+def size(n_bytes: int | float) -> str:
+    """A headline size with three significant figures: 6.5 GB, 13.5 GB, 108 GB, 1,340 GB, 21 MB."""
+    b = float(n_bytes)
+    if b >= 1e12:
+        return f"{float(f'{b / 1e12:.3g}'):g} TB ({b / 1e9:,.0f} GB)"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if b >= scale:
+            x = b / scale
+            if x >= 100:
+                return f"{x:,.0f} {unit}"
+            return f"{float(f'{x:.3g}'):g} {unit}"
+    return f"{b:,.0f} bytes"
+
+
 def sci(x: int | float) -> str:
     """8.0861e22 → 8.09 × 10^22 (plain numbers below a million)."""
     x = float(x)

@@ -1,0 +1,538 @@
+"""Read a numeric question into slots: what is asked, about what, and with which numbers.
+
+The reader is pure Python (a few regular expressions per slot, well under a millisecond) and knows
+nothing about answers: ``chat.route`` decides what to compute from the slots, and every answer shows
+them back ("taken as: ..."), so a misreading is visible instead of silent. Chinese terms are first
+rewritten to the English words the slots look for ("显存" → "vram", "70亿" → "7b").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from bot.calc.formats import Format, find_format
+from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_name
+
+_ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " vram "), ("内存", " memory "),
+       ("量化", " quantized "), ("隐藏层", " hidden layer "), ("偏置", " bias "), ("权重", " weights "),
+       ("神经元", " neuron "), ("输入", " inputs "), ("输出", " outputs "), ("全连接层", " dense layer "),
+       ("线性层", " linear layer "), ("嵌入", " embedding "), ("词表", " vocab "), ("维度", " dims "), ("注意力", " attention "),
+       ("上下文", " context "), ("微调", " fine-tuning "), ("训练", " training "), ("推理", " inference "),
+       ("显卡", " gpu "), ("卡", " gpus "), ("多少", " how many "), ("几张", " how many "), ("几个", " how many "),
+       ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
+       ("运行", " run "), ("跑", " run "), ("部署", " deploy "), ("够", " enough "), ("为什么", " why "),
+       ("什么是", " what is "), ("多大", " how much "), ("模型", " model "), ("比特", "-bit "),
+       ("位", "-bit "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
+       ("带", " with "), ("有", " with "), ("个", " "), ("是否", " whether "), ("吗", "?"), ("呢", "?"),
+       ("，", ", "), ("？", "?"), ("。", ". ")]
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "sixteen": 16, "twenty": 20, "half a": 0.5,
+                 "a single": 1, "single": 1, "a": 1, "an": 1}
+_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|sixteen|twenty)"
+NUM = r"(\d+(?:\.\d+)?(?:e[+-]?\d+)?|" + _WORD + r"|half a)"
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9,
+          "t": 1e12, "trillion": 1e12}
+_BYTES = {"b": 1, "bytes": 1, "kb": 1e3, "kib": 2**10, "mb": 1e6, "mib": 2**20, "m": 1e6, "mbyte": 1e6,
+          "gb": 1e9, "gib": 2**30, "g": 1e9, "gig": 1e9, "gigs": 1e9, "gbs": 1e9, "gigabytes": 1e9, "gigabyte": 1e9,
+          "tb": 1e12, "tib": 2**40, "terabyte": 1e12, "terabytes": 1e12}
+
+#: GPUs people name: memory in GB as sold (GiB on the card) and memory bandwidth in GB/s, from the
+#: vendors' specification pages (the largest variant where several exist: A100 80 GB SXM, H100 SXM).
+#: A number the question gives wins over this table.
+GPUS: dict[str, tuple[float, float]] = {
+    "1060": (6, 192), "1080 ti": (11, 484), "2080 ti": (11, 616), "3050": (8, 224), "3060": (12, 360),
+    "3060 ti": (8, 448), "3070": (8, 448), "3080": (10, 760), "3090": (24, 936), "4060": (8, 272),
+    "4060 ti": (16, 288), "4070": (12, 504), "4080": (16, 717), "4090": (24, 1008), "5090": (32, 1792),
+    "t4": (16, 320), "v100": (32, 900), "a10": (24, 600), "l4": (24, 300), "a6000": (48, 768), "l40s": (48, 864),
+    "a100": (80, 2039), "h100": (80, 3350), "h200": (141, 4800), "b200": (192, 8000), "mi300x": (192, 5300),
+}
+
+ASKS = ("compare", "reverse", "lora", "training_memory", "training_flops", "speed", "inference_flops",
+        "optimal_tokens", "kv_cache", "fit", "memory", "params")
+
+
+def num(word: str) -> float:
+    """A number as written: "12", "1.5", "2e12", "seven", "half a"."""
+    return float(word) if word[0].isdigit() else float(_WORD_NUMBERS[word])
+
+
+@dataclass
+class Slots:
+    """What a numeric question holds. ``None`` means the question did not say."""
+
+    text: str
+    asks: str | None = None
+    part: str | None = None                 # neuron, linear, layers, embedding, head, attention, ffn, norm, ...
+    presets: list[Preset] = field(default_factory=list)
+    params: float | None = None             # a count the user gives ("13B", "one trillion parameters")
+    params2: float | None = None            # a second count (comparisons, before/after)
+    active: float | None = None             # "37B active"
+    widths: tuple[int, ...] | None = None   # a layer list or in -> out
+    repeat: int = 1                         # "four 768x768 projections"
+    dims: dict[str, int] = field(default_factory=dict)
+    bias: bool | None = None
+    gated: bool | None = None
+    tied: bool | None = None
+    norm: str | None = None
+    fmt: Format | None = None
+    context: int | None = None
+    batch: int | None = None
+    memory: float | None = None             # bytes available (all GPUs together)
+    memory_text: str | None = None
+    gpus: int | None = None
+    tokens: float | None = None             # training tokens or tokens to generate
+    file_bytes: float | None = None
+    bandwidth: float | None = None          # bytes per second
+    flops_rate: float | None = None         # FLOP/s
+    overhead: float | None = None           # bytes of runtime overhead the user states
+    method: str | None = None               # full, lora, qlora (training memory)
+    optimizer: str | None = None            # adam, adam8bit, sgd
+    rank: int | None = None
+    count_gpus: bool = False                # "how many GPUs"
+    layer_params: tuple[int, ...] | None = None   # "layers with 514, 9 and 16 parameters" (reverse dense)
+    targets: tuple[str, ...] | None = None        # LoRA's adapted matrices: q, k, v, o, gate, up, down
+    taken: list[str] = field(default_factory=list)
+
+    @property
+    def preset(self) -> Preset | None:
+        return self.presets[0] if self.presets else None
+
+
+def normalise(question: str) -> str:
+    """Lower case, Chinese terms in English, "32,000" → "32000", "×" → "x", one space between words."""
+    text = question.lower().replace("×", " x ").replace("’", "'").replace("→", " -> ").replace("–", "-")
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*亿", lambda m: f" {float(m.group(1)) / 10:g}b ", text)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
+    for zh, en in _ZH:
+        text = text.replace(zh, en)
+    text = re.sub(r"(?<=[\u3000-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3000-\u9fff])", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    text = re.sub(r"(?<=\d)_(?=\d{3})", "", text)
+    text = re.sub(r"\b(" + _WORD + r"|\d+)[.!]+\s+(thousand|million|billion|trillion)\b", r"\1 \2", text)
+    return " ".join(text.split())
+
+
+# --- slots ------------------------------------------------------------------------------------------
+
+def _alias_pattern(alias: str) -> str:
+    """An alias as typed: any of space, "-" or "_" between its words, "llama2" or "7 b" run together or not."""
+    pieces = [re.escape(p) for p in re.split(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])| ", alias) if p]
+    return r"(?<![a-z0-9.])" + r"[\s\-_]*".join(pieces) + r"(?![a-z0-9])"
+
+
+def _presets(text: str) -> tuple[list[Preset], str]:
+    """Named models in order of mention, longest alias first ("gpt 2 xl" before "gpt 2"), and the text
+    with their names blanked, so the "7b" of "llama 2 7b" is not read again as a size."""
+    norm = " " + re.sub(r"[,;:()\"'`?!]", " ", normalise_name(text)) + " "
+    norm = re.sub(r"\s+", " ", norm)
+    found: list[tuple[int, Preset]] = []
+    taken: list[tuple[int, int]] = []
+    for alias, name in alias_table():
+        for m in re.finditer(r"(?<![a-z0-9.])" + re.escape(alias) + r"(?![a-z0-9])", norm):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            preset = get_preset(name)
+            if all(p.name != preset.name for _, p in found):
+                found.append((m.start(), preset))
+    rest = text
+    for preset in (p for _, p in found):
+        for alias in sorted({preset.name, *preset.aliases}, key=len, reverse=True):
+            rest = re.sub(_alias_pattern(normalise_name(alias)), " ", rest)
+    return [p for _, p in sorted(found, key=lambda pair: pair[0])], rest
+
+
+_COUNT = re.compile(r"(?<![\w.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![\w/])"
+                    r"(?!\s*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|"
+                    r"b/s|per second))(?:[- ]?(?:active|activated))?")
+
+
+def _counts(text: str) -> list[tuple[float, bool, int]]:
+    """Parameter counts: "7b", "13 billion", "one trillion", "125m-parameter", "37b active" → (n, active, pos)."""
+    out = []
+    for m in _COUNT.finditer(text):
+        value = num(m.group(1)) * _SCALE[m.group(2)]
+        after = text[m.end():m.end() + 30]
+        before = text[max(0, m.start() - 40):m.start()]
+        active = "activ" in m.group(0) or bool(re.match(r"\s*(?:active|activated)\b", after)) or \
+            bool(re.search(r"\b(?:active|activated)\b[\w\s]{0,25}$", before))
+        out.append((value, active, m.start()))
+    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d{5,})\s*(?:param(?:eter)?s|weights)\b", text):
+        out.append((float(m.group(1)), False, m.start()))
+    for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
+                         r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
+        out.append((float(m.group(1)), False, m.start()))
+    if re.search(r"\bparam", text):        # "went from 6738415616 to 6742609920 parameters"
+        out += [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
+    unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
+    return sorted(unique.values(), key=lambda item: item[2])
+
+
+def _bytes(text: str) -> list[tuple[float, str, int, int]]:
+    """Sizes in bytes: "24 gb", "8gb", "700g", "21 mb", "half a terabyte" → (bytes, as written, start, end)."""
+    out = []
+    for m in re.finditer(r"(?<![\w.])" + NUM + r"\s*(bytes|kib|kb|mib|mb|mbyte|gib|gb|gbs|gigs?|gigabytes?|g|"
+                         r"tib|tb|terabytes?)(?![\w/])(?!\s*/\s*s)(?!\s*per\s+sec)", text):
+        if m.group(2) in ("g", "m") and re.match(r"\s*(?:ddr|lte|5g|network)", text[m.end():]):
+            continue
+        value = num(m.group(1)) * _BYTES[m.group(2)]
+        unit = {"gib": "GiB", "tib": "TiB", "tb": "TB", "terabyte": "TB", "terabytes": "TB", "mb": "MB", "mib": "MiB",
+                "kb": "KB", "kib": "KiB", "bytes": "bytes", "mbyte": "MB"}.get(m.group(2), "GB")
+        shown = m.group(1) if m.group(1)[0].isdigit() else f"{num(m.group(1)):g}"
+        out.append((value, f"{shown} {unit}", m.start(), m.end()))
+    return out
+
+
+def _context(text: str) -> int | None:
+    """Context length: "8k context", "128k tokens", "a context of 32768", "4096-token prompt". k = 1,024."""
+    for pattern in (r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]?(?:tokens?\s+(?:of\s+)?)?(?:context|ctx|sequence length|"
+                    r"seq(?:uence)? len|prompt)\b",
+                    r"\b(?:context|ctx|sequence length|seq len)(?: length| window| size)?(?: of| =|:)?\s*(\d+(?:\.\d+)?)"
+                    r"\s*(k)?\b",
+                    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]tokens?\b(?! per)(?!\s*(?:/|a)\s*s)(?!\s*vocab)"):
+        m = re.search(pattern, text)
+        if m:
+            value = float(m.group(1)) * (1024 if m.group(2) else 1)
+            if value.is_integer() and 0 < value < 1e9:
+                return int(value)
+    return None
+
+
+def _batch(text: str) -> int | None:
+    m = re.search(r"\bbatch(?: size)?(?: of| =|:)?\s*(\d+)\b", text) or \
+        re.search(r"\b(\d+)\s+(?:sequences|concurrent users|users|requests|prompts) at once\b", text) or \
+        re.search(r"\b(\d+)\s+(?:concurrent|parallel) (?:users|requests|sequences)\b", text)
+    return int(m.group(1)) if m and 0 < int(m.group(1)) < 10**7 else None
+
+
+def _tokens(text: str) -> float | None:
+    """Training (or generated) tokens: "2t tokens", "on 1.4 trillion tokens", "14.8e12", "d = 300b"."""
+    m = re.search(NUM + r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)?\s+(?:training\s+|of\s+)?tokens?\b", text)
+    if m and (m.group(2) or float(num(m.group(1))) >= 1e6 or "generat" in text):
+        return num(m.group(1)) * _SCALE.get(m.group(2) or "", 1)
+    m = re.search(r"\b(?:trained on|train(?:ing)? on|for|on|d\s*=)\s*" + NUM + r"\s*(k|m|b|bn|t|trillion|billion)\b", text)
+    if m and re.search(r"\btrain|\bflops?\b|\bcompute\b|\bnd\b", text):
+        return num(m.group(1)) * _SCALE[m.group(2)]
+    big = [float(x) for x in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?e\+?(?:1[0-5]|9))\b", text)]
+    if len(big) >= 2 and re.search(r"\bflops?\b|\bnd\b", text):
+        return max(big)
+    return None
+
+
+def _rate(text: str, units: dict[str, float], suffix: str) -> float | None:
+    m = re.search(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(" + "|".join(units) + r")" + suffix, text)
+    return float(m.group(1)) * units[m.group(2)] if m else None
+
+
+def _bias(text: str) -> bool | None:
+    if re.search(r"\b(?:without|no|w/o|ignoring|excluding|minus|zero)\s+(?:any\s+|the\s+)?bias(?:es| terms?)?\b|"
+                 r"\bbias(?:es)?\s*(?:=|:)\s*(?:false|no|0|off|none)\b|\bbias(?:es)?\s+(?:turned\s+|switched\s+|set\s+)?"
+                 r"(?:off|disabled|removed)\b|\bbias[- ]free\b|\bweights only\b|\bonly (?:the )?weights\b|"
+                 r"\buse_bias\s*=\s*false\b", text):
+        return False
+    if re.search(r"\b(?:with|plus|including|and|has|have|each with)\s+(?:a\s+|one\s+|the\s+)?bias(?:es)?\b|"
+                 r"\bbias(?:es)?\s*(?:=|:)\s*(?:true|yes|on)\b|\bbias(?:es)?\s+(?:on|included|enabled)\b", text):
+        return True
+    return None
+
+
+def _dims(text: str) -> dict[str, int]:
+    """Named dimensions: hidden size, vocabulary, layers, heads, KV heads, FFN width, rank, inputs, features."""
+    patterns = {
+        "d": [r"\b(?:d_?model|hidden(?:[_ ]size| dim(?:ension)?s?| width)?|embedding (?:dim(?:ension)?s?|size)|"
+              r"model dim(?:ension)?|dim(?:ension)?s?|width|n_embd|d)\s*(?:of|=|:|is)?\s*(\d+)\b",
+              r"\b(\d+)[- ]?(?:dim(?:ension)?s?|dimensional|d)\b(?! ?(?:tokens|vocab))",
+              r"\b(\d+)\s+hidden\b(?!\s+(?:layers?|neurons|units|nodes))",
+              r"\b(?:over|across)\s+(?:a\s+)?(\d+)(?:[- ](?:channels|features|dims?|dimensions|wide))?\b"],
+        "vocab": [r"\bvocab(?:ulary)?(?:[_ ]size)?\s*(?:of|=|:|is)?\s*(\d+)\s*(k)?\b",
+                  r"\b(\d+)\s*(k)?[- ](?:token|word|entry|entries)?\s*vocab(?:ulary)?\b",
+                  r"\b(\d+)\s*(k)?\s+(?:tokens|words|entries)\b"],
+        "layers": [r"\b(\d+)\s+(?:transformer\s+|decoder\s+|encoder\s+)?(?:layers|blocks)\b",
+                   r"\b(?:n_layers?|num_hidden_layers|layers|depth)\s*(?:of|=|:)?\s*(\d+)\b"],
+        "heads": [r"\b(\d+)\s+(?:attention\s+|query\s+|q\s+)?heads\b",
+                  r"\b(?:n_heads?|num_attention_heads|heads)\s*(?:=|:)\s*(\d+)\b"],
+        "kv_heads": [r"\b(\d+)\s+(?:kv|key[- ]value|k/v)\s+heads\b", r"\b(?:n_kv_heads|num_key_value_heads|kv heads)\s*"
+                                                                    r"(?:=|:)?\s*(\d+)\b"],
+        "ffn": [r"\b(?:ffn|mlp|intermediate|feed[- ]?forward|d_ff|inner)(?:[_ ](?:size|dim|width))?\s*"
+                r"(?:of|=|:|is)?\s*(\d+)\b(?!\s*(?:layers|heads))", r"\b(\d+)\s+(?:ffn|intermediate|inner)\b"],
+        "rank": [r"\b(?:rank|r)\s*(?:of|=|:)?\s*(\d+)\b", r"\b(\d+)[- ]?rank\b"],
+        "inputs": [r"\b(?:input_)?shape\s*=\s*[(\[]?\s*(\d+)\b",
+                   r"\b(\d+)\s+(?:inputs?|input features|input neurons|input units|features)\b",
+                   r"\b(?:in_features|input(?:_| )?(?:size|dim|shape)|inputs?)\s*(?:of|=|:|\(|is)?\s*\(?(\d+)\b"],
+        "outputs": [r"\b(\d+)\s+(?:outputs?|output units|output neurons|units|neurons|classes)\b",
+                    r"\b(?:out_features|units|output(?:_| )?(?:size|dim))\s*(?:of|=|:|is)?\s*(\d+)\b"],
+        "hidden_units": [r"\b(?:hidden(?:[_ ]size)?|units|hidden units)\s*(?:of|=|:)?\s*(\d+)\b",
+                         r"\b(\d+)\s+(?:hidden\s+)?(?:units|cells|hidden)\b"],
+    }
+    out: dict[str, int] = {}
+    for name, options in patterns.items():
+        for pattern in options:
+            m = re.search(pattern, text)
+            if m:
+                value = float(m.group(1)) * (1000 if len(m.groups()) > 1 and m.group(2) else 1)
+                if value.is_integer() and 0 < value < 1e8:
+                    out[name] = int(value)
+                break
+    return out
+
+
+_PART_WORDS: list[tuple[str, str]] = [
+    ("lora", r"\blora\b"),
+    ("lstm", r"\blstm\b"), ("gru", r"\bgru\b"),
+    ("regression", r"\b(?:linear|logistic) regression\b"),
+    ("line", r"\by\s*=\s*[amw]\s*\*?\s*x\s*\+\s*[bc]\b|\bstraight line\b"),
+    ("block", r"\b(?:one|a|single|each|per|every)\s+(?:transformer\s+|decoder\s+)?(?:block|layer)\b(?=.*\b(?:d_?model|"
+              r"hidden|heads|dim|d\s*=))|\btransformer (?:block|layer)\b"),
+    ("attention", r"\battention\b(?: block| layer| module| weights)?|\bself-attention\b|\bmha\b|\bgqa\b"),
+    ("ffn", r"\b(?:ffn|feed[- ]?forward|mlp block|swiglu|geglu|gated mlp)\b"),
+    ("norm", r"\b(?:layer ?norm|rms ?norm|layernorm|rmsnorm|normali[sz]ation layer)\b"),
+    ("head", r"\b(?:lm[_ ]head|output head|unembedding|output (?:layer|projection)) (?!of)"),
+    ("embedding", r"\bembeddings?\b(?: table| matrix| layer)?|\bvocab\b.*\bdim"),
+    ("neuron", r"\b(?:a|one|single|each)\s+(?:single\s+)?(?:neuron|perceptron|unit)\b"),
+    ("linear", r"\b(?:linear|dense|fully[- ]connected|fc|projection|nn\.linear|matrix|matrices|projections)\b"),
+]
+
+
+def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> str | None:
+    for name, pattern in _PART_WORDS:
+        if re.search(pattern, text):
+            if name == "linear" and widths is not None and len(widths) > 2:
+                return "layers"
+            if name == "embedding" and re.search(r"\bhead\b|\bunembedding\b|\btied\b|\buntied\b|\btie\b", text):
+                return "embedding_head"
+            return name
+    if widths is not None:
+        return "layers" if len(widths) > 2 else "linear"
+    if "inputs" in dims and re.search(r"\bneuron\b|\bperceptron\b", text):
+        return "neuron"
+    return None
+
+
+def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
+    """A layer list: "784-128-10", "784 -> 128 -> 10", "[10, 20, 5]", "1024 x 4096", "from 1024 to 4096"."""
+    repeat = 1
+    times = re.compile(r"\b" + NUM + r"\s+(?:[a-z.]+\s+){0,2}(\d+)\s*x\s*(\d+)\b")
+    m = times.search(text)
+    while m and (re.search(r"\b(?:rank|r\s*=?)\s*$", text[:m.start()]) or not num(m.group(1)).is_integer()):
+        m = times.search(text, m.start() + 1)
+    if m and num(m.group(1)) > 1:
+        repeat = int(num(m.group(1)))
+    m = re.search(r"(?<![a-z\d.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![a-z\d.])"
+                  r"(?!\s*(?:gb|gib|g|tb|mb|b|bn|bit|k|m|t|tokens?)\b)", text)
+    if m and not re.fullmatch(r"\d+(?:\s*,\s*\d+)+", m.group(1).strip()):
+        widths = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
+        if len(widths) >= 2 and not re.search(r"\d\s*-\s*\d+\s*(?:gb|b\b|bit)", m.group(0)):
+            return widths, repeat
+    m = re.search(r"(?:layers?|layer sizes|widths|sizes|shape|units|neurons)\s*(?:of|:|=|are|is)?\s*[\[(]?"
+                  r"(\d+(?:\s*,\s*(?:and\s+)?\d+)+)", text)
+    if m:
+        return tuple(int(n) for n in re.findall(r"\d+", m.group(1))), repeat
+    worded = _worded_layers(text)
+    if worded is not None and len(worded) > 2:
+        return worded, repeat
+    m = re.search(r"\bfrom\s+(\d+)\s+(?:inputs?\s+|features\s+|dims?\s+)?to\s+(\d+)\b", text) or \
+        re.search(r"\bin_features\s*=\s*(\d+)\s*,\s*out_features\s*=\s*(\d+)", text) or \
+        re.search(r"\b(\d+)\s+inputs?\s+(?:and|,)?\s*(\d+)\s+outputs?\b", text)
+    if m:
+        return (int(m.group(1)), int(m.group(2))), repeat
+    return _worded_layers(text), repeat
+
+
+def _worded_layers(text: str) -> tuple[int, ...] | None:
+    """ "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16 neurons", "8 inputs and a single output"."""
+    inputs = re.search(NUM + r"\s+(?:input|feature)(?:s| neurons| units| nodes| features)?\b", text) or \
+        re.search(r"\binput (?:layer )?(?:of|with) " + NUM + r"\b", text)
+    outputs = re.search(NUM + r"\s+output(?:s| neurons| units| nodes| classes)?\b", text) or \
+        re.search(r"\boutput (?:layer )?(?:of|with) " + NUM + r"\b", text)
+    if not (inputs and outputs):
+        return None
+    hidden: list[int] = []
+    hm = re.search(NUM + r"\s+hidden\s+layers?\s+(?:of|with|each with)\s+" + NUM + r"\s*(?:neurons|units|nodes)?", text)
+    if hm:
+        hidden = [int(num(hm.group(2)))] * int(num(hm.group(1)))
+    else:
+        hm = re.search(r"hidden\s+layers?\s+(?:of|with)\s+(\d+(?:\s*(?:,|and)\s*\d+)+)", text)
+        if hm:
+            hidden = [int(n) for n in re.findall(r"\d+", hm.group(1))]
+        else:
+            for pattern in (NUM + r"\s+hidden(?:\s+(?:neurons|units|nodes))?\b",
+                            r"(?:a|one|single)\s+hidden\s+layer\s+(?:of|with)\s+" + NUM,
+                            NUM + r"\s+(?:neurons|units|nodes)\s+in\s+(?:the|a|one|its)\s+hidden\s+layer"):
+                hm = re.search(pattern, text)
+                if hm:
+                    hidden = [int(num(hm.group(1)))]
+                    break
+    return (int(num(inputs.group(1))), *hidden, int(num(outputs.group(1))))
+
+
+def _targets(text: str) -> tuple[str, ...] | None:
+    """LoRA's target matrices: "q_proj, v_proj", "query and value", "all linear layers", "attention"."""
+    if re.search(r"\ball[- ](?:linear|layers|projections|modules)\b|\ball-linear\b", text):
+        return ("q", "k", "v", "o", "gate", "up", "down")
+    named = [t for t, pattern in (("q", r"\bq(?:_proj)?\b|\bquery\b"), ("k", r"\bk(?:_proj)?\b|\bkey\b"),
+                                  ("v", r"\bv(?:_proj)?\b|\bvalue\b"), ("o", r"\bo(?:_proj)?\b|\bout_proj\b"),
+                                  ("gate", r"\bgate(?:_proj)?\b"), ("up", r"\bup(?:_proj)?\b"),
+                                  ("down", r"\bdown(?:_proj)?\b")) if re.search(pattern, text)]
+    if len(named) >= 1 and re.search(r"_proj\b|\bquery\b|\bvalue\b|\btarget", text):
+        return tuple(named)
+    if re.search(r"\battention (?:projections|matrices|layers|weights)\b", text):
+        return ("q", "k", "v", "o")
+    return None
+
+
+def _asks(s: Slots, text: str) -> str | None:
+    t = text
+    two_subjects = len(s.presets) + (1 if s.params else 0) + (1 if s.params2 else 0) >= 2
+    if re.search(r"\bhow many times\b|\btimes (?:bigger|larger|smaller|more)\b|\bratio\b", t) and two_subjects:
+        return "compare"
+    if (re.search(r"\bvs\.?\b|\bversus\b|\bcompared? (?:to|with)\b|\bthan\b|\bextra parameters\b", t)
+            and len(s.presets) >= 2 and re.search(r"\b(?:bigger|larger|smaller|param\w*|size|weights)\b", t)):
+        return "compare"
+    if len(s.presets) >= 2 and re.search(r"\b(?:same|different|differ\w*|more|fewer)\b.{0,30}\bparam", t):
+        return "compare"
+    if s.file_bytes is not None and (s.params or s.presets):
+        return "reverse"
+    if re.search(r"\b(?:q?lora|adapters?)\b", t) and not re.search(r"\b(?:memory|vram|gpu|gb|fit)\b", t):
+        return "lora"
+    if re.search(r"\bchinchilla\b|\bcompute[- ]optimal\b|\bhow many (?:training )?tokens\b.*\btrain|"
+                 r"\btokens?\b.*\b(?:should|to) (?:i |we |it |you )?(?:be )?train", t):
+        return "optimal_tokens"
+    t = re.sub(r"\b(?:pre-?)?trained (?:in|with|using|at) (?:native )?(?:fp|bf|int|fb|mixed|\d+[- ]?bit)\w*", " ", t)
+    train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*|q?lora)\b", t)
+    if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
+        return "training_flops"
+    if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
+        return "training_flops"
+    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?|need)\b", t) and \
+            not re.search(r"\btokens? (?:should|to train)\b|\bchinchilla\b|\bcompute[- ]optimal\b", t):
+        return "training_memory"
+    if re.search(r"\btokens? (?:per|/|a) ?(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
+            (s.bandwidth or s.presets or s.params):
+        return "speed"
+    if re.search(r"\bflops?\b.*\b(?:per token|inference|generat\w*|forward pass)\b|"
+                 r"\b(?:per token|inference|generat\w*)\b.*\bflops?\b|\bcompute per token\b", t):
+        return "inference_flops"
+    if re.search(r"\bkv[- ]?cache\b|\bkey[- ]value cache\b|\bkv memory\b", t) and not s.memory:
+        return "kv_cache"
+    if s.memory is not None and re.search(r"\bfits?\b|\bfitting\b|\benough\b|\bcan\b|\bcould\b|\brun\w*\b|\bload\w*\b|"
+                                          r"\bwill\b|\bwould\b|\bdeploy\w*\b|\bserve\b|\bhandle\b|\bpossible\b|"
+                                          r"\bwhether\b|\?|\bsuffic\w*\b|\bonly need\b|\bneed\b", t):
+        return "fit"
+    if s.count_gpus:
+        return "fit"
+    if s.part is not None and s.part != "lora" and (s.widths or s.dims):
+        return "params"
+    if re.search(r"\bmemory\b|\bvram\b|\bram\b|\bgb\b|\bgib\b|\bgigabytes?\b|\bbytes\b|\bdisk\b|\bstorage\b|"
+                 r"\bfile size\b|\bdownload\b|\bfootprint\b|\bterabytes?\b|\bhow (?:big|large) (?:is|are) .* (?:in|at) "
+                 r"(?:fp|bf|int|float|half|\d+[- ]?bit)", t):
+        return "memory"
+    if (s.params or s.presets) and (s.fmt is not None or (s.context and re.search(
+            r"\bhow (?:big|large|much)\b|\bsize\b|\brun\w*\b|\bload\w*\b|\bserv\w*\b|\bhost\w*\b|\bdeploy\w*\b", t))):
+        return "memory"
+    if re.search(r"\bparam(?:eter)?s?\b|\bweights?\b|\bbias(?:es)?\b|\bhow (?:big|large)\b|\bsize of\b", t) or (
+            (s.part or s.widths) and re.search(r"\bhow many\b|\bcount\b|\bcalculate\b|\bcompute\b|\bwork out\b", t)):
+        return "params"
+    return None
+
+
+def read(question: str) -> Slots:
+    """Fill every slot the question gives; ``asks`` is None when it asks for no number."""
+    text = normalise(question)
+    s = Slots(text=text)
+    s.presets, rest = _presets(text)
+    s.widths, s.repeat = _widths(rest)
+    s.dims = _dims(rest)
+    s.part = _part(text, s.widths, s.dims)
+    s.bias = _bias(text)
+    s.fmt = find_format(text)
+    s.context = _context(rest)
+    s.batch = _batch(rest)
+    s.tokens = _tokens(rest)
+    s.bandwidth = _rate(text, {"gb": 1e9, "tb": 1e12, "gib": 2**30}, r"\s*(?:/|per)\s*s(?:ec(?:ond)?)?\b")
+    s.flops_rate = _rate(text, {"tflops": 1e12, "tflop/s": 1e12, "pflops": 1e15, "gflops": 1e9, "tera-flops": 1e12},
+                         r"\b")
+    if re.search(r"\btied\b|\btie[sd]?\b|\bshared (?:input and output )?embeddings?\b|\bweight tying\b", text):
+        s.tied = not re.search(r"\buntied\b|\bnot tied\b|\bseparate\b", text)
+    if re.search(r"\buntied\b|\bnot tied\b|\bseparate (?:output|head)", text):
+        s.tied = False
+    if re.search(r"\bswiglu\b|\bgeglu\b|\bgated\b|\bgate_proj\b|\bllama[- ]style\b", text):
+        s.gated = not re.search(r"\bnot gated\b|\bnon-gated\b|\bungated\b", text)
+    elif re.search(r"\bgelu\b|\brelu\b|\bnon-gated\b|\bnot gated\b|\bungated\b|\bgpt-?2[- ]style\b", text):
+        s.gated = False
+    if re.search(r"\brms ?norm\b", text):
+        s.norm = "rmsnorm"
+    elif re.search(r"\blayer ?norm\b", text):
+        s.norm = "layernorm"
+    if re.search(r"\bqlora\b", text):
+        s.method = "qlora"
+    elif re.search(r"\blora\b|\badapters?\b|\bpeft\b", text):
+        s.method = "lora"
+    elif re.search(r"\bfull(?:[- ]parameter)?(?: fine[- ]?tun\w*| training)?\b", text):
+        s.method = "full"
+    if re.search(r"\b8[- ]?bit adam\w*\b|\badam\w*[- ]8[- ]?bit\b|\bpaged adam", text):
+        s.optimizer = "adam8bit"
+    elif re.search(r"\bsgd\b", text):
+        s.optimizer = "sgd"
+    if "rank" in s.dims:
+        s.rank = s.dims["rank"]
+    if s.method in ("lora", "qlora"):
+        s.targets = _targets(text)
+    _fill_sizes(s, rest)
+    m = re.search(r"\b((?:\d+\s*(?:,|,?\s*and)\s*)+\d+)\s+(?:trainable\s+)?param", rest) or \
+        re.search(r"\b(\d+)\s+(?:trainable\s+)?param(?:eter)?s?\b(?=.*\b(?:dense|layer)\b)|\b(?:dense|layer)\b.*\b"
+                  r"(\d+)\s+(?:trainable\s+)?param(?:eter)?s?\b", rest)
+    if m:
+        s.layer_params = tuple(int(n) for n in re.findall(r"\d+", m.group(1) or m.group(2)))
+    s.count_gpus = bool(re.search(r"\bhow many (?:\w+ ){0,2}(?:gpus?|cards?|a100s?|h100s?|h200s?)\b", text))
+    s.asks = _asks(s, text)
+    return s
+
+
+def _fill_sizes(s: Slots, text: str) -> None:
+    """Counts, memory available, GPUs and file sizes: the numbers whose unit says what they are."""
+    counts = _counts(text)
+    for value, active, _ in counts:
+        if active and s.active is None:
+            s.active = value
+        elif s.params is None:
+            s.params = value
+        elif s.params2 is None and value != s.params:
+            s.params2 = value
+    sizes = _bytes(text)
+    for value, shown, start, end in sizes:
+        before, after = text[max(0, start - 45):start], text[end:end + 40]
+        if re.search(r"\b(?:file|checkpoint|safetensors|\.bin|\.pt|\.pth|\.gguf|download|on disk|saved|weighs|"
+                     r"model size)\b", before + " " + after) and not re.search(r"\b(?:gpu|card|vram|ram)\b", after[:12]):
+            if s.file_bytes is None:
+                s.file_bytes = value
+            continue
+        if re.match(r"\s*(?:of\s+)?(?:runtime\s+|framework\s+)?overhead\b", after) or \
+                re.search(r"\boverhead\s*(?:of|=|:|is)?\s*$", before):
+            s.overhead = value
+            continue
+        if s.memory is None:
+            s.memory, s.memory_text = value, shown
+    gpu = None
+    for name, gib in sorted(GPUS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(r"(?<![\w])(?:rtx\s*|gtx\s*|nvidia\s*|tesla\s*|amd\s*)?" + re.escape(name) + r"s?(?![\w])", text):
+            gpu = (name, gib)
+            break
+    m = re.search(r"\b" + NUM + r"(?![\d.])(?!\s*(?:gb|gib|g|tb|bit|-bit)\b)\s*(?:x\s*)?(?:\w+\s+){0,2}?(?:(?:rtx|gtx|nvidia|tesla)\s*)?"
+                  r"(?:\d+\s*(?:gb|g)\s+)?(?:gpus?|cards?|" + "|".join(re.escape(g) for g in GPUS) + r")s?\b", text)
+    m = m or re.search(r"\b" + NUM + r"\s*x\s*\d+(?:\.\d+)?\s*(?:gb|gib|g)\b", text)
+    if m and num(m.group(1)).is_integer() and 1 < num(m.group(1)) <= 1024:
+        s.gpus = int(num(m.group(1)))
+    if s.memory is None and gpu is not None:
+        s.memory, s.memory_text = gpu[1][0] * 2**30, f"{gpu[1][0]:g} GB ({gpu[0].upper()})"
+        s.taken.append(f"{gpu[0].upper()} = {gpu[1][0]:g} GB")
+    if s.bandwidth is None and gpu is not None:
+        s.bandwidth = gpu[1][1] * 1e9
+        s.taken.append(f"{gpu[0].upper()} memory bandwidth {gpu[1][1]:,g} GB/s")
+    if s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
+        s.memory_text = f"{s.gpus} × {s.memory_text}"
+        s.memory *= s.gpus
+    if s.memory is not None and not math.isfinite(s.memory):
+        s.memory = None
