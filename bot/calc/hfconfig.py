@@ -53,6 +53,10 @@ _GPT2_NAMES = {"n_embd": "hidden_size", "n_layer": "num_hidden_layers", "n_head"
                "n_positions": "max_position_embeddings", "n_inner": "intermediate_size"}
 
 
+class UnsupportedConfig(InputError):
+    """The config is well-formed but asks for something no closed form here covers (transformers may)."""
+
+
 @dataclass(frozen=True)
 class ConfigReading:
     """What ``from_hf_config`` made of a config: the spec plus an honest account of every key."""
@@ -106,7 +110,7 @@ class _Reader:
 
     def unsupported_if(self, key: str, bad: Callable[[Any], bool], why: str) -> None:
         if key in self.raw and bad(self.raw[key]):
-            raise InputError(f"{key} = {json.dumps(self.raw[key])} is not supported: {why}")
+            raise UnsupportedConfig(f"{key} = {json.dumps(self.raw[key])} is not supported: {why}")
 
 
 def _int_or_none(key: str, value: Any) -> int | None:
@@ -275,6 +279,8 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[dic
         raise InputError(f"config must be a path or a dict, got {type(source).__name__}")
     path = Path(source).expanduser()
     if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise InputError(f"folder {path} has no config.json")
         path = path / "config.json"
     try:
         text = path.read_text(encoding="utf-8")
@@ -303,7 +309,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any], *, family
     if model_type is None:
         raise InputError(f"config has no model_type; supported: {', '.join(SUPPORTED_MODEL_TYPES)}")
     if not isinstance(model_type, str) or model_type not in READERS:
-        raise InputError(f"model_type {model_type!r} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}")
+        raise UnsupportedConfig(f"model_type {model_type!r} is not supported; supported: {', '.join(SUPPORTED_MODEL_TYPES)}")
     reader = _Reader(raw, model_type)
     values = READERS[model_type](reader)
     spec = TransformerSpec(family=family or model_type, **values)

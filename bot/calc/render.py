@@ -50,6 +50,20 @@ def _compute_lines(r: Report) -> list[str]:
     return lines
 
 
+def _weights_lines(r: Report) -> list[str]:
+    """What the weight file's headers say: tensors, bytes on disk and bits per weight by type."""
+    w = r.weights_file
+    if not w:
+        return []
+    where = f"{w['files']} files" if w["files"] > 1 else "1 file"
+    lines = [f"{w['format']} ({where}{', ' + w['architecture'] if w['architecture'] else ''}): {w['tensors']:,} tensors,"
+             f" {fmt.gb(w['bytes'])} of tensor data, {w['bits_per_weight']:.4f} bits per weight"]
+    for d in w["by_dtype"]:
+        lines.append(f"  {d['dtype']:<8} {d['tensors']:>6,} tensors  {fmt.commas(d['elements']):>17} weights  "
+                     f"{fmt.gb(d['bytes'])}  ({d['bits_per_weight']:.4f} bits/weight)")
+    return lines
+
+
 def _memory_rows(r: Report) -> list[tuple[str, str, str]]:
     return [(p, f"{BITS_PER_PARAM[p] / 8:g}", fmt.gb(r.memory_bytes[p])) for p in PRECISIONS]
 
@@ -84,6 +98,8 @@ def plain_text(r: Report) -> str:
         for c in r.breakdown:
             out.append(f"  {c['label']:<{width}}  {fmt.commas(c['count']):>{num}}  {c['formula']}")
         out.append("")
+    if r.weights_file:
+        out += [*_weights_lines(r), ""]
     out.append("Memory for the weights:")
     for p, per, size in _memory_rows(r):
         mark = "  <-" if p == r.precision else ""
@@ -139,6 +155,8 @@ def print_report(r: Report, stream: TextIO | None = None) -> None:
             table.add_row(c["label"], fmt.commas(c["count"]), c["formula"])
         table.add_row("Total", fmt.commas(r.params_total), "", style="bold")
         console.print(table)
+    for line in _weights_lines(r):
+        console.print(Text(line))
     mem = Table(title="Memory for the weights", title_justify="left")
     mem.add_column("Precision")
     mem.add_column("Bytes/param", justify="right")

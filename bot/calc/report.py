@@ -55,6 +55,7 @@ class Report:
     spec: dict[str, Any] | None = None
     unknown_fields: list[str] = field(default_factory=list)
     ignored_fields: list[str] = field(default_factory=list)
+    weights_file: dict[str, Any] | None = None    # what a weight file's headers say (bot.calc.weights)
     defaults_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -80,6 +81,7 @@ class Report:
             "source": self.source, "published": self.published, "spec": self.spec,
             "unknown_fields": list(self.unknown_fields), "ignored_fields": list(self.ignored_fields),
             "defaults_used": list(self.defaults_used), "notes": list(self.notes),
+            "weights_file": self.weights_file,
         }
 
 
