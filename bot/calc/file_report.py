@@ -8,6 +8,7 @@ A config is counted by its family's closed form when there is one and it underst
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
@@ -25,7 +26,7 @@ def report_for_config(source: str | os.PathLike[str] | Mapping[str, Any], *, eng
     """The report for a config.json (path, folder or dict): closed form if it covers it, else transformers."""
     raw, label = load_config(source)
     options = dict(precision=precision, context=context, batch=batch, tokens=tokens)
-    fallback_note = None
+    fallback_note, unknown = None, ()
     if engine == "auto" and raw.get("model_type") in READERS:
         try:
             reading = from_hf_config(raw)
@@ -34,13 +35,15 @@ def report_for_config(source: str | os.PathLike[str] | Mapping[str, Any], *, eng
         else:
             if not reading.unknown_fields:
                 return report(reading, name=label, **options)  # type: ignore[arg-type]
+            unknown = reading.unknown_fields
             fallback_note = (f"the closed form does not know {', '.join(reading.unknown_fields)}; "
                              "counted with transformers")
     from bot.calc.meta import count_on_meta
 
     counted = count_on_meta(raw, progress=progress)
     notes = [*([fallback_note] if fallback_note else []), *counted.notes]
-    return meta_report(counted, label, notes=notes, **options)  # type: ignore[arg-type]
+    result = meta_report(counted, label, notes=notes, **options)  # type: ignore[arg-type]
+    return replace(result, unknown_fields=list(unknown)) if unknown else result
 
 
 def meta_report(counted: Any, label: str, *, notes: list[str], precision: str = "fp16", context: int | None = None,
