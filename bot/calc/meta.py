@@ -123,15 +123,14 @@ def _build(raw: Mapping[str, Any]) -> tuple[Any, str, list[str], str]:
 def _check_sizes(raw: Mapping[str, Any], config: Any) -> None:
     """Refuse a config that leaves out a core size: transformers would silently use a default model's."""
     text = config.get_text_config() if hasattr(config, "get_text_config") else config
-    where, label = raw, "config.json"
+    if text is not config and not isinstance(raw.get("text_config"), Mapping):
+        raise InputError("config.json has no text_config, which sizes the language model")
     if text is not config:
-        where, label = raw.get("text_config"), "text_config"
-        if not isinstance(where, Mapping):
-            raise InputError("config.json has no text_config, which sizes the language model")
+        return   # a multimodal config may leave its text model's sizes to the family's defaults (Gemma 3 4B)
     for name in REQUIRED_SIZES:
         key = dict(getattr(text, "attribute_map", {}) or {}).get(name, name)
-        if hasattr(text, name) and key not in where and name not in where:
-            raise InputError(f"{label} has no {key}, which sizes the model")
+        if hasattr(text, name) and key not in raw and name not in raw:
+            raise InputError(f"config.json has no {key}, which sizes the model")
 
 
 def _model_class(raw: Mapping[str, Any], model_type: str, transformers: Any) -> tuple[Any, list[str]]:

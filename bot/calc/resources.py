@@ -112,19 +112,28 @@ def kv_cache(spec: TransformerSpec, context: int, batch: int = 1, precision: str
     batch = check_int("batch", batch, maximum=MAX_BATCH)
     precision = precision_name(precision)
     bits = BITS_PER_PARAM[precision]
-    tokens = context if spec.sliding_window is None else min(context, spec.sliding_window)
-    window_note = (f" (sliding window: at most {spec.sliding_window:,} tokens kept)"
-                   if spec.sliding_window is not None and context > spec.sliding_window else "")
+    window = spec.sliding_window
+    sliding = 0 if window is None else (spec.num_layers if spec.sliding_layers is None else spec.sliding_layers)
+    tokens = context if window is None or sliding < spec.num_layers else min(context, window)
     L = spec.num_layers
     if spec.attention == "mla":
         assert spec.kv_lora_rank is not None and spec.qk_rope_head_dim is not None
-        latent = spec.kv_lora_rank + spec.qk_rope_head_dim
-        per_token = L * latent
-        formula = (f"{L} layers × (kv_lora_rank {spec.kv_lora_rank} + rope {spec.qk_rope_head_dim}) × "
-                   f"{tokens:,} tokens × batch {batch} × {bits / 8:g} bytes{window_note}")
+        per_layer = spec.kv_lora_rank + spec.qk_rope_head_dim
+        what = f"(kv_lora_rank {spec.kv_lora_rank} + rope {spec.qk_rope_head_dim})"
     else:
-        per_token = 2 * L * spec.kv_heads * spec.head_size
-        formula = (f"2 (K and V) × {L} layers × {spec.kv_heads} KV heads × {spec.head_size} head size × "
-                   f"{tokens:,} tokens × batch {batch} × {bits / 8:g} bytes{window_note}")
+        per_layer = 2 * spec.kv_heads * spec.head_size
+        what = f"2 (K and V) × {spec.kv_heads} KV heads × {spec.head_size} head size"
+    per_token = L * per_layer
+    if 0 < sliding < L and window is not None:     # hybrid: full-attention layers keep every token
+        kept = (L - sliding) * context + sliding * min(context, window)
+        layers = f"({L - sliding} full layers × {context:,} + {sliding} sliding layers × {min(context, window):,} tokens)"
+        formula = f"{what} × {layers} × batch {batch} × {bits / 8:g} bytes"
+        total = _bytes(per_layer * kept * batch, bits)
+        return KVCache(context, batch, precision, tokens, per_token, total, formula)
+    window_note = (f" (sliding window: at most {window:,} tokens kept)"
+                   if window is not None and context > window else "")
+    tail = f"{tokens:,} tokens × batch {batch} × {bits / 8:g} bytes{window_note}"
+    formula = (f"{L} layers × {what} × {tail}" if spec.attention == "mla" else
+               f"2 (K and V) × {L} layers × {spec.kv_heads} KV heads × {spec.head_size} head size × {tail}")
     total = _bytes(per_token * tokens * batch, bits)
     return KVCache(context, batch, precision, tokens, per_token, total, formula)
