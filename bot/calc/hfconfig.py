@@ -214,7 +214,7 @@ def _mistral(r: _Reader) -> dict[str, Any]:
 def _qwen2(r: _Reader) -> dict[str, Any]:
     out = _llama_like(r, kv_default="heads", qkv_bias=True, sliding=False)
     use_window = r.flag("use_sliding_window", False)
-    r.ignore("sliding_window", "max_window_layers", "layer_types")
+    r.ignore("sliding_window", "max_window_layers", "layer_types", "use_mrope")
     if use_window:
         r.notes.append("use_sliding_window is true: the KV cache is computed as if every layer kept the whole "
                        "context (an upper bound)")
