@@ -89,6 +89,7 @@ def test_a_dense_model_is_all_active_and_a_state_space_model_has_no_attention():
     assert counted.active == counted.total == built_total(mamba)
     names = {c.name for c in counted.components}
     assert "ssm" in names and "attention" not in names
+    assert counted.kv is None   # a state-space model keeps a fixed-size state, no KV cache
 
 
 def test_architectures_picks_the_class():

@@ -51,6 +51,7 @@ def calc_command(
     precision: Annotated[str, typer.Option("--precision", help="fp32, fp16, bf16, int8 or int4: the headline memory and KV-cache figures.")] = "fp16",
     context: Annotated[Optional[str], typer.Option("--context", help="Tokens per sequence for the KV cache, e.g. 4096 or 8k (default: 4096, or the model's maximum if smaller).", show_default=False)] = None,
     batch: Annotated[int, typer.Option("--batch", help="Sequences in the KV cache.")] = 1,
+    kv_dtype: Annotated[Optional[str], typer.Option("--kv-dtype", help="Store the KV cache as fp16, bf16, fp8, q8_0 or q4_0 (default: --precision).", show_default=False)] = None,
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Training tokens for 6ND training FLOPs, e.g. 2T or 2e12.", show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the named models and exit.")] = False,
@@ -78,10 +79,12 @@ def calc_command(
             raise _fail("--no-bias applies to --layers only")
         if use_transformers and config is None:
             raise _fail("--transformers applies to --config only")
-        options = dict(precision=precision, batch=batch,
+        options = dict(precision=precision, batch=batch, kv_dtype=kv_dtype,
                        context=parse_context(context) if context is not None else None,
                        tokens=parse_count(tokens) if tokens is not None else None)
         if layers is not None:
+            if kv_dtype is not None:
+                raise _fail("--kv-dtype needs a transformer (--preset or --config)")
             result = report(list(parse_layers(layers)), bias=not no_bias, **options)  # type: ignore[arg-type]
         elif config is not None:
             from bot.calc.file_report import report_for_config

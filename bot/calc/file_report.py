@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 from bot.calc.hfconfig import READERS, UnsupportedConfig, from_hf_config, load_config
-from bot.calc.report import Report, _flops, report
-from bot.calc.resources import memory_table, precision_name, training_bytes
+from bot.calc.report import DEFAULT_CONTEXT, Report, _flops, report
+from bot.calc.resources import kv_cache, memory_table, precision_name, training_bytes
 from bot.calc.spec import check_number
 
 Engine = Literal["auto", "transformers"]
@@ -22,10 +22,11 @@ Engine = Literal["auto", "transformers"]
 
 def report_for_config(source: str | os.PathLike[str] | Mapping[str, Any], *, engine: Engine = "auto",
                       progress: Callable[[str], None] | None = None, precision: str = "fp16",
-                      context: int | None = None, batch: int = 1, tokens: float | None = None) -> Report:
+                      context: int | None = None, batch: int = 1, tokens: float | None = None,
+                      kv_dtype: str | None = None) -> Report:
     """The report for a config.json (path, folder or dict): closed form if it covers it, else transformers."""
     raw, label = load_config(source)
-    options = dict(precision=precision, context=context, batch=batch, tokens=tokens)
+    options = dict(precision=precision, context=context, batch=batch, tokens=tokens, kv_dtype=kv_dtype)
     fallback_note, unknown = None, ()
     if engine == "auto" and raw.get("model_type") in READERS:
         try:
@@ -47,11 +48,15 @@ def report_for_config(source: str | os.PathLike[str] | Mapping[str, Any], *, eng
 
 
 def meta_report(counted: Any, label: str, *, notes: list[str], precision: str = "fp16", context: int | None = None,
-                batch: int = 1, tokens: float | None = None) -> Report:
+                batch: int = 1, tokens: float | None = None, kv_dtype: str | None = None) -> Report:
     """A ``Report`` from a :class:`bot.calc.meta.MetaCount` (the module tree's breakdown, no closed form)."""
     precision = precision_name(precision)
     if tokens is not None:
         tokens = check_number("tokens", tokens)
+    cache = kv_cache(counted.kv, context or DEFAULT_CONTEXT, batch, kv_dtype or precision) if counted.kv else None
+    if counted.kv is None:
+        notes = [*notes, "no KV cache is reported: no layer of this model holds attention weights that were "
+                         "recognised (a state-space model keeps a fixed-size state instead)"]
     total = counted.total
     active = counted.active if counted.active is not None else total
     if counted.active is None:
@@ -63,7 +68,7 @@ def meta_report(counted: Any, label: str, *, notes: list[str], precision: str = 
         components={c.name: c.count for c in counted.components},
         breakdown=[c.to_dict() for c in counted.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
-        flops=_flops(total, active, tokens),
+        flops=_flops(total, active, tokens), kv_cache=cache.to_dict() if cache else None,
         notes=[f"counted by transformers {counted.transformers_version}: {counted.architecture} built on the meta "
                "device (no weights)", *notes],
     )

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from bot.calc.resources import KVShape
 from bot.errors import InputError
 
 # The breakdown's components, in display order, with their labels.
@@ -63,6 +64,7 @@ class MetaCount:
     components: tuple[MetaComponent, ...]
     transformers_version: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    kv: KVShape | None = None         # None: no layer attends (a state-space model), or not understood
 
     @property
     def non_embedding(self) -> int:
@@ -81,14 +83,14 @@ def count_on_meta(raw: Mapping[str, Any], *, progress: Callable[[str], None] | N
         timer.daemon = True
         timer.start()
     try:
-        model, architecture, notes, version = _build(raw)
-        return _count(model, raw, architecture, notes, version)
+        model, config, architecture, notes, version = _build(raw)
+        return _count(model, config, raw, architecture, notes, version)
     finally:
         if timer is not None:
             timer.cancel()
 
 
-def _build(raw: Mapping[str, Any]) -> tuple[Any, str, list[str], str]:
+def _build(raw: Mapping[str, Any]) -> tuple[Any, Any, str, list[str], str]:
     """The model object transformers builds for this config, on the meta device."""
     model_type = raw.get("model_type")
     if not isinstance(model_type, str) or not model_type:
@@ -117,7 +119,7 @@ def _build(raw: Mapping[str, Any]) -> tuple[Any, str, list[str], str]:
     except Exception as error:
         raise InputError(f"transformers cannot build {model_class.__name__} from this config: "
                          f"{_first_line(error)}") from None
-    return model, model_class.__name__, notes, transformers.__version__
+    return model, config, model_class.__name__, notes, transformers.__version__
 
 
 def _check_sizes(raw: Mapping[str, Any], config: Any) -> None:
@@ -184,7 +186,8 @@ def _first_line(error: BaseException) -> str:
 
 # ----- Counting the module tree -------------------------------------------------------------------
 
-def _count(model: Any, raw: Mapping[str, Any], architecture: str, notes: list[str], version: str) -> MetaCount:
+def _count(model: Any, config: Any, raw: Mapping[str, Any], architecture: str, notes: list[str],
+           version: str) -> MetaCount:
     experts = dict(_routed_experts(model, raw))          # module path -> (experts, chosen per token)
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     modules = dict(model.named_modules())
@@ -193,6 +196,7 @@ def _count(model: Any, raw: Mapping[str, Any], architecture: str, notes: list[st
     shapes: dict[str, Counter[str]] = {}
     unknown_k = False
     embedding = 0
+    attending: set[str] = set()                         # the layers that hold attention weights
     for name, param in model.named_parameters():        # shared tensors (a tied head) come once
         owner_path = name.rpartition(".")[0]
         owner = modules.get(owner_path)
@@ -210,6 +214,8 @@ def _count(model: Any, raw: Mapping[str, Any], architecture: str, notes: list[st
             active[part] += n
         if part == "embeddings":
             embedding += n
+        if part == "attention" and (layer := re.search(r"\.(\d+)\.", name)):
+            attending.add(name[:layer.end()])
         pattern = re.sub(r"\.\d+\.", ".*.", name)
         shapes.setdefault(part, Counter())[f"{pattern} {list(param.shape)}"] += 1
     components = tuple(
@@ -221,7 +227,28 @@ def _count(model: Any, raw: Mapping[str, Any], architecture: str, notes: list[st
     total = sum(totals.values())
     return MetaCount(model_type=str(raw["model_type"]), architecture=architecture, total=total,
                      active=None if unknown_k else sum(active.values()), embedding=embedding,
-                     components=components, transformers_version=version, notes=tuple(notes))
+                     components=components, transformers_version=version, notes=tuple(notes),
+                     kv=_kv_shape(config, len(attending)))
+
+
+def _kv_shape(config: Any, attending: int) -> KVShape | None:
+    """What the KV cache needs, from the text config and the number of layers that attend."""
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    heads = getattr(text, "num_attention_heads", None)
+    hidden = getattr(text, "hidden_size", None)
+    if not attending or not isinstance(heads, int) or not isinstance(hidden, int) or heads <= 0:
+        return None
+    kv_heads = getattr(text, "num_key_value_heads", None) or heads
+    head_size = getattr(text, "head_dim", None) or hidden // heads
+    types = getattr(text, "layer_types", None)
+    window = getattr(text, "sliding_window", None)
+    sliding = sum(t == "sliding_attention" for t in types) if isinstance(types, list) else 0
+    rank, rope = getattr(text, "kv_lora_rank", None), getattr(text, "qk_rope_head_dim", None)
+    if isinstance(rank, int) and isinstance(rope, int):
+        return KVShape(attending, kv_heads, head_size, attention="mla", kv_lora_rank=rank, qk_rope_head_dim=rope)
+    if sliding and isinstance(window, int) and window > 0:
+        return KVShape(attending, kv_heads, head_size, sliding_window=window, sliding_layers=min(sliding, attending))
+    return KVShape(attending, kv_heads, head_size)
 
 
 def _component(name: str, owner: Any, is_head: bool, in_experts: bool) -> str:

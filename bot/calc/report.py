@@ -120,12 +120,14 @@ def _resolve(model: ModelLike, bias: bool) -> tuple[str, Any]:
 
 
 def report(model: ModelLike, *, precision: str = "fp16", context: int | None = None, batch: int = 1,
-           tokens: float | None = None, bias: bool = True, name: str | None = None) -> Report:
+           tokens: float | None = None, bias: bool = True, name: str | None = None,
+           kv_dtype: str | None = None) -> Report:
     """The full report for a preset name, ``Preset``, spec, HF config (dict, path or reading) or layer list.
 
     ``precision`` picks the headline weights/KV figures (all precisions are in ``memory_bytes``);
     ``context`` (default 4,096 or the model's maximum if smaller) and ``batch`` size the KV cache;
-    ``tokens`` adds training FLOPs (6ND). ``bias`` applies to a layer list only.
+    ``tokens`` adds training FLOPs (6ND). ``bias`` applies to a layer list only. ``kv_dtype`` stores the
+    KV cache in another format than the weights (fp8, q8_0, q4_0 ...).
     """
     precision = precision_name(precision)
     if tokens is not None:
@@ -138,18 +140,18 @@ def report(model: ModelLike, *, precision: str = "fp16", context: int | None = N
         if preset.published_model is not None:
             return _published_report(preset, precision, tokens)
         assert preset.reading is not None
-        return _transformer_report(count_transformer(preset.spec), precision, context, batch, tokens,
-                                   name=preset.name, title=preset.title, reading=preset.reading,
+        return _transformer_report(count_transformer(preset.spec), kv_dtype or precision, context, batch, tokens,
+                                   weights_precision=precision, name=preset.name, title=preset.title, reading=preset.reading,
                                    source=preset.source.to_dict(), published=preset.published,
                                    notes=[*preset.notes, *preset.reading.notes])
     if kind == "ConfigReading":
         reading: ConfigReading = obj
-        return _transformer_report(count_transformer(reading.spec), precision, context, batch, tokens,
-                                   name=name or reading.source, title=name or f"{reading.model_type} from {reading.source}",
+        return _transformer_report(count_transformer(reading.spec), kv_dtype or precision, context, batch, tokens,
+                                   weights_precision=precision, name=name or reading.source, title=name or f"{reading.model_type} from {reading.source}",
                                    reading=reading, source=None, published=None, notes=list(reading.notes))
     spec: TransformerSpec = obj
-    return _transformer_report(count_transformer(spec), precision, context, batch, tokens,
-                               name=name or spec.family, title=name or spec.family, reading=None, source=None,
+    return _transformer_report(count_transformer(spec), kv_dtype or precision, context, batch, tokens,
+                               weights_precision=precision, name=name or spec.family, title=name or spec.family, reading=None, source=None,
                                published=None, notes=[])
 
 
@@ -167,13 +169,14 @@ def _dense_report(count: DenseCount, precision: str, tokens: float | None, name:
     )
 
 
-def _transformer_report(count: TransformerCount, precision: str, context: int | None, batch: int,
-                        tokens: float | None, *, name: str, title: str, reading: ConfigReading | None,
+def _transformer_report(count: TransformerCount, kv_precision: str, context: int | None, batch: int,
+                        tokens: float | None, *, weights_precision: str, name: str, title: str, reading: ConfigReading | None,
                         source: dict[str, str] | None, published: str | None, notes: list[str]) -> Report:
     spec = count.spec
     if context is None:
         context = min(spec.max_positions or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
-    cache = kv_cache(spec, context, batch, precision)  # validates context and batch for every model
+    cache = kv_cache(spec, context, batch, kv_precision)  # validates context and batch for every model
+    precision = weights_precision
     if not spec.lm_head:
         notes = [*notes, "An encoder such as BERT reads its whole input at once and keeps no KV cache between "
                          "steps, so none is reported."]
