@@ -14,6 +14,7 @@ from typing import Any, Callable, Literal, Mapping
 
 from bot.calc.hfconfig import READERS, UnsupportedConfig, from_hf_config, load_config
 from bot.calc.report import DEFAULT_CONTEXT, Report, _flops, report
+from bot.calc.recipes import training_recipes, weight_formats
 from bot.calc.resources import kv_cache, memory_table, precision_name, training_bytes
 from bot.calc.spec import check_number
 
@@ -69,6 +70,7 @@ def meta_report(counted: Any, label: str, *, notes: list[str], precision: str = 
         breakdown=[c.to_dict() for c in counted.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
         flops=_flops(total, active, tokens), kv_cache=cache.to_dict() if cache else None,
+        weight_formats=weight_formats(total), training=[t.to_dict() for t in training_recipes(total)],
         notes=[f"counted by transformers {counted.transformers_version}: {counted.architecture} built on the meta "
                "device (no weights)", *notes],
     )
@@ -93,6 +95,7 @@ def report_for_weights(path: str | os.PathLike[str], *, precision: str = "fp16",
         family=reading.architecture or reading.format, params_total=n, params_active=n,
         components=dict(reading.components), memory_bytes=memory_table(n), precision=precision,
         training_bytes=training_bytes(n), flops=_flops(n, n, tokens), weights_file=reading.to_dict(), notes=notes,
+        weight_formats=weight_formats(n), training=[t.to_dict() for t in training_recipes(n)],
     )
 
 

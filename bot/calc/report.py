@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence, Union
 from bot.calc.count import DenseCount, TransformerCount, count_dense, count_transformer
 from bot.calc.hfconfig import ConfigReading, from_hf_config
 from bot.calc.preset_store import Preset, get_preset
+from bot.calc.recipes import training_recipes, weight_formats
 from bot.calc.resources import (PRECISIONS, TOKENS_PER_PARAM_OPTIMAL, TRAINING_BYTES_PER_PARAM,
                                 compute_optimal_tokens, inference_flops_per_token, kv_cache, memory_table,
                                 precision_name, training_bytes, training_flops)
@@ -56,6 +57,8 @@ class Report:
     unknown_fields: list[str] = field(default_factory=list)
     ignored_fields: list[str] = field(default_factory=list)
     weights_file: dict[str, Any] | None = None    # what a weight file's headers say (bot.calc.weights)
+    weight_formats: dict[str, int] = field(default_factory=dict)   # bytes at GGUF types, int4 g128
+    training: list[dict[str, Any]] = field(default_factory=list)   # fine-tuning recipes (bot.calc.recipes)
     defaults_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -81,7 +84,8 @@ class Report:
             "source": self.source, "published": self.published, "spec": self.spec,
             "unknown_fields": list(self.unknown_fields), "ignored_fields": list(self.ignored_fields),
             "defaults_used": list(self.defaults_used), "notes": list(self.notes),
-            "weights_file": self.weights_file,
+            "weights_file": self.weights_file, "weight_formats": dict(self.weight_formats),
+            "training": list(self.training),
         }
 
 
@@ -189,6 +193,7 @@ def _transformer_report(count: TransformerCount, kv_precision: str, context: int
         breakdown=[c.to_dict() for c in count.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
         kv_cache=cache.to_dict() if spec.lm_head else None, flops=_flops(total, active, tokens),
+        weight_formats=weight_formats(total), training=[t.to_dict() for t in training_recipes(total, spec)],
         source=source, published=published, spec=spec.to_dict(),
         unknown_fields=list(reading.unknown_fields) if reading else [],
         ignored_fields=list(reading.ignored_fields) if reading else [],
@@ -206,7 +211,8 @@ def _published_report(preset: Preset, precision: str, tokens: float | None) -> R
         memory_bytes=memory_table(model.params_total), precision=precision,
         training_bytes=training_bytes(model.params_total),
         flops=_flops(model.params_total, model.params_active, tokens),
-        source=preset.source.to_dict(), published=preset.published, notes=list(preset.notes),
+        weight_formats=weight_formats(model.params_total),
+        training=[t.to_dict() for t in training_recipes(model.params_total)], source=preset.source.to_dict(), published=preset.published, notes=list(preset.notes),
     )
 
 
@@ -227,7 +233,8 @@ def report_for_size(params: int | float, *, precision: str = "fp16", tokens: flo
     return Report(
         kind="size", name=label, title=f"A {label} (dense, {n:,} parameters)", family="unspecified",
         params_total=n, params_active=n, components={}, memory_bytes=memory_table(n), precision=precision,
-        training_bytes=training_bytes(n), flops=_flops(n, n, tokens),
+        training_bytes=training_bytes(n), flops=_flops(n, n, tokens), weight_formats=weight_formats(n),
+        training=[t.to_dict() for t in training_recipes(n)],
         notes=["Only the parameter count was given, so it is treated as a dense model; the KV cache needs the "
                "architecture (layers, KV heads, head size) and is not computed."],
     )
