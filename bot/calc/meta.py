@@ -125,10 +125,10 @@ def _build(raw: Mapping[str, Any]) -> tuple[Any, Any, str, list[str], str]:
 def _check_sizes(raw: Mapping[str, Any], config: Any) -> None:
     """Refuse a config that leaves out a core size: transformers would silently use a default model's."""
     text = config.get_text_config() if hasattr(config, "get_text_config") else config
-    if text is not config and not isinstance(raw.get("text_config"), Mapping):
-        raise InputError("config.json has no text_config, which sizes the language model")
-    if text is not config:
-        return   # a multimodal config may leave its text model's sizes to the family's defaults (Gemma 3 4B)
+    if text is not config:  # multimodal: the text model's sizes may be left to defaults (Gemma 3 4B's are)
+        if not isinstance(raw.get("text_config"), Mapping):
+            raise InputError("config.json has no text_config, which sizes the language model")
+        return
     for name in REQUIRED_SIZES:
         key = dict(getattr(text, "attribute_map", {}) or {}).get(name, name)
         if hasattr(text, name) and key not in raw and name not in raw:

@@ -144,19 +144,20 @@ def report(model: ModelLike, *, precision: str = "fp16", context: int | None = N
         if preset.published_model is not None:
             return _published_report(preset, precision, tokens)
         assert preset.reading is not None
-        return _transformer_report(count_transformer(preset.spec), kv_dtype or precision, context, batch, tokens,
-                                   weights_precision=precision, name=preset.name, title=preset.title, reading=preset.reading,
+        return _transformer_report(count_transformer(preset.spec), precision, context, batch, tokens,
+                                   name=preset.name, title=preset.title, reading=preset.reading,
                                    source=preset.source.to_dict(), published=preset.published,
-                                   notes=[*preset.notes, *preset.reading.notes])
+                                   notes=[*preset.notes, *preset.reading.notes], kv_dtype=kv_dtype)
     if kind == "ConfigReading":
         reading: ConfigReading = obj
-        return _transformer_report(count_transformer(reading.spec), kv_dtype or precision, context, batch, tokens,
-                                   weights_precision=precision, name=name or reading.source, title=name or f"{reading.model_type} from {reading.source}",
-                                   reading=reading, source=None, published=None, notes=list(reading.notes))
+        return _transformer_report(count_transformer(reading.spec), precision, context, batch, tokens,
+                                   name=name or reading.source, title=name or f"{reading.model_type} from {reading.source}",
+                                   reading=reading, source=None, published=None, notes=list(reading.notes),
+                                   kv_dtype=kv_dtype)
     spec: TransformerSpec = obj
-    return _transformer_report(count_transformer(spec), kv_dtype or precision, context, batch, tokens,
-                               weights_precision=precision, name=name or spec.family, title=name or spec.family, reading=None, source=None,
-                               published=None, notes=[])
+    return _transformer_report(count_transformer(spec), precision, context, batch, tokens,
+                               name=name or spec.family, title=name or spec.family, reading=None, source=None,
+                               published=None, notes=[], kv_dtype=kv_dtype)
 
 
 def _dense_report(count: DenseCount, precision: str, tokens: float | None, name: str | None) -> Report:
@@ -173,14 +174,14 @@ def _dense_report(count: DenseCount, precision: str, tokens: float | None, name:
     )
 
 
-def _transformer_report(count: TransformerCount, kv_precision: str, context: int | None, batch: int,
-                        tokens: float | None, *, weights_precision: str, name: str, title: str, reading: ConfigReading | None,
-                        source: dict[str, str] | None, published: str | None, notes: list[str]) -> Report:
+def _transformer_report(count: TransformerCount, precision: str, context: int | None, batch: int,
+                        tokens: float | None, *, name: str, title: str, reading: ConfigReading | None,
+                        source: dict[str, str] | None, published: str | None, notes: list[str],
+                        kv_dtype: str | None = None) -> Report:
     spec = count.spec
     if context is None:
         context = min(spec.max_positions or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
-    cache = kv_cache(spec, context, batch, kv_precision)  # validates context and batch for every model
-    precision = weights_precision
+    cache = kv_cache(spec, context, batch, kv_dtype or precision)  # validates context and batch for every model
     if not spec.lm_head:
         notes = [*notes, "An encoder such as BERT reads its whole input at once and keeps no KV cache between "
                          "steps, so none is reported."]
