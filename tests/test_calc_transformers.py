@@ -35,9 +35,12 @@ def meta_count(config: dict[str, Any]) -> int:
     fields = dict(config)
     model_type = fields.pop("model_type")
     cfg = transformers.AutoConfig.for_model(model_type, **fields)
+    architectures = fields.get("architectures")
     with torch.device("meta"):
         if model_type == "bert":
             model = transformers.BertModel(cfg)  # the published BERT counts include the pooler
+        elif architectures:                     # Gemma 3 4B and up: text, vision encoder and projector
+            model = getattr(transformers, architectures[0])(cfg)
         else:
             model = transformers.AutoModelForCausalLM.from_config(cfg)
     return sum(p.numel() for p in model.parameters())
@@ -46,7 +49,8 @@ def meta_count(config: dict[str, Any]) -> int:
 def test_every_buildable_preset_is_checked():
     assert "grok-1" not in BUILDABLE  # published-only
     assert len(BUILDABLE) == len(PRESETS) - 1
-    for family in ("gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3"):
+    for family in ("gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3", "qwen3", "qwen3_moe",
+                   "gemma2", "gemma3_text", "gemma3", "phi3", "olmo2", "gpt_oss"):
         assert any(PRESETS[name]["family"] == family for name in BUILDABLE), family
 
 
@@ -145,9 +149,93 @@ def deepseek_v3_configs(draw):
             "tie_word_embeddings": draw(st.booleans())}
 
 
+@st.composite
+def qwen3_configs(draw):
+    return dict(draw(_decoder_base("qwen3")), attention_bias=draw(st.booleans()))
+
+
+@st.composite
+def qwen3_moe_configs(draw):
+    cfg = draw(_decoder_base("qwen3_moe"))
+    experts = draw(st.integers(1, 4))
+    cfg.update(num_experts=experts, num_experts_per_tok=draw(st.integers(1, experts)),
+               moe_intermediate_size=draw(st.integers(1, 8)), decoder_sparse_step=1, mlp_only_layers=[])
+    return cfg
+
+
+@st.composite
+def qwen2_moe_configs(draw):
+    cfg = draw(_decoder_base("qwen2_moe"))
+    experts = draw(st.integers(1, 4))
+    cfg.update(num_experts=experts, num_experts_per_tok=draw(st.integers(1, experts)),
+               moe_intermediate_size=draw(st.integers(1, 8)), shared_expert_intermediate_size=draw(st.integers(1, 8)))
+    return cfg
+
+
+@st.composite
+def gemma2_configs(draw):
+    cfg = draw(_decoder_base("gemma2"))
+    cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
+    cfg.update(attention_bias=draw(st.booleans()))
+    return cfg
+
+
+@st.composite
+def gemma3_text_configs(draw):
+    cfg = draw(_decoder_base("gemma3_text"))
+    cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
+    return dict(cfg, attention_bias=draw(st.booleans()))
+
+
+@st.composite
+def gemma3_configs(draw):
+    text = draw(gemma3_text_configs())
+    tie = text.pop("tie_word_embeddings")
+    heads = draw(tiny)
+    vision = {"model_type": "siglip_vision_model", "hidden_size": heads * draw(st.integers(1, 4)),
+              "intermediate_size": draw(small), "num_hidden_layers": draw(st.integers(1, 2)),
+              "num_attention_heads": heads, "patch_size": draw(st.integers(1, 4)), "image_size": 8, "vision_use_head": False}
+    return {"model_type": "gemma3", "architectures": ["Gemma3ForConditionalGeneration"], "text_config": text,
+            "vision_config": vision, "mm_tokens_per_image": 4, "tie_word_embeddings": tie}
+
+
+@st.composite
+def phi3_configs(draw):  # pad_token_id: its default (32000) must fit the tiny vocabulary
+    return dict(draw(_decoder_base("phi3", free_head_dim=False)), pad_token_id=None)
+
+
+@st.composite
+def olmo2_configs(draw):
+    return dict(draw(_decoder_base("olmo2", free_head_dim=False)), attention_bias=draw(st.booleans()), pad_token_id=None)
+
+
+@st.composite
+def gpt_oss_configs(draw):
+    cfg = draw(_decoder_base("gpt_oss"))
+    if "head_dim" not in cfg:
+        cfg["head_dim"] = 2 * draw(st.integers(1, 4))
+    experts = draw(st.integers(1, 4))
+    layers = cfg["num_hidden_layers"]
+    cfg.update(num_local_experts=experts, num_experts_per_tok=draw(st.integers(1, experts)),
+               attention_bias=draw(st.booleans()), sliding_window=draw(st.integers(1, 8)),
+               layer_types=draw(st.lists(st.sampled_from(["sliding_attention", "full_attention"]),
+                                         min_size=layers, max_size=layers)))
+    return cfg
+
+
+@st.composite
+def deepseek_v2_configs(draw):
+    cfg = draw(deepseek_v3_configs())
+    return dict(cfg, model_type="deepseek_v2", hidden_size=cfg["num_attention_heads"] * draw(st.integers(1, 4)))
+
+
 FAMILY_STRATEGIES = {
     "gpt2": gpt2_configs(), "bert": bert_configs(), "llama": llama_configs(), "mistral": mistral_configs(),
     "qwen2": qwen2_configs(), "mixtral": mixtral_configs(), "deepseek_v3": deepseek_v3_configs(),
+    "qwen3": qwen3_configs(), "qwen3_moe": qwen3_moe_configs(), "qwen2_moe": qwen2_moe_configs(),
+    "gemma2": gemma2_configs(), "gemma3_text": gemma3_text_configs(), "gemma3": gemma3_configs(),
+    "phi3": phi3_configs(), "olmo2": olmo2_configs(), "gpt_oss": gpt_oss_configs(),
+    "deepseek_v2": deepseek_v2_configs(),
 }
 _SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -10,6 +10,8 @@ Quick tour::
     r = calc.report("mixtral-8x7b", precision="int4", context=8192)
     r.params_total, r.params_active, r.weights_bytes, r.kv_cache["bytes"]
     calc.from_hf_config("path/to/config.json").unknown_fields
+    calc.report_for_config("path/to/config.json")   # any model type: a closed form, else transformers on meta
+    calc.report_for_weights("model.safetensors.index.json")   # or a .gguf: counted from the headers
     calc.evaluate_check({"preset": "gpt2", "quantity": "params_total"})
     calc.route("how much memory does a 7B model need in fp16?")   # a CalcAnswer or None
 
@@ -23,6 +25,7 @@ from bot.calc.chat import CalcAnswer, route
 from bot.calc.checks import QUANTITIES, CheckResult, evaluate_check, run_check
 from bot.calc.count import (Component, DenseCount, DenseLayer, TransformerCount, count_dense,
                             count_transformer)
+from bot.calc.file_report import report_for_config, report_for_weights
 from bot.calc.hfconfig import SUPPORTED_MODEL_TYPES, ConfigReading, from_hf_config
 from bot.calc.parse import parse_count, parse_layers
 from bot.calc.preset_store import Preset, Source, get_preset, load_presets, preset_names
@@ -66,5 +69,6 @@ __all__ = [
     "compute_optimal_tokens", "count", "count_dense", "count_transformer", "dense", "evaluate_check",
     "from_hf_config", "get_preset", "inference_flops_per_token", "kv_cache", "linear_model", "load_presets",
     "memory_table", "parse_count", "parse_layers", "precision_name", "preset", "presets", "report",
-    "report_for_size", "route", "run_check", "training_bytes", "training_flops", "weights_bytes",
+    "report_for_config", "report_for_size", "report_for_weights", "route", "run_check", "training_bytes",
+    "training_flops", "weights_bytes",
 ]

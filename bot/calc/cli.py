@@ -2,6 +2,8 @@
 
     explain calc --preset llama-2-7b
     explain calc --config path/to/config.json --precision int4 --context 8k
+    explain calc --config path/to/config.json --transformers
+    explain calc --weights path/to/model.safetensors.index.json   (or a .safetensors/.gguf file, or a folder)
     explain calc --layers 784-128-64-10 --no-bias
     explain calc --preset llama-2-7b --tokens 2T --json
     explain calc --list-presets
@@ -41,12 +43,15 @@ def parse_context(text: str) -> int:
 
 def calc_command(
     preset: Annotated[Optional[str], typer.Option("--preset", "-p", help="A named model, e.g. llama-2-7b (see --list-presets).", show_default=False)] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="A Hugging Face config.json (or its folder).", show_default=False)] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="A Hugging Face config.json (or its folder): any model type transformers can build without remote code.", show_default=False)] = None,
+    weights: Annotated[Optional[Path], typer.Option("--weights", "-w", help="A .safetensors or .gguf file, a model.safetensors.index.json, or a folder of them: counted from the headers.", show_default=False)] = None,
+    use_transformers: Annotated[bool, typer.Option("--transformers", help="With --config: count with transformers on the meta device even when a closed form exists.")] = False,
     layers: Annotated[Optional[str], typer.Option("--layers", "-l", help="A dense network's layer sizes, e.g. 2,2,1 or 784-128-64-10.", show_default=False)] = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="With --layers: count weights only.")] = False,
     precision: Annotated[str, typer.Option("--precision", help="fp32, fp16, bf16, int8 or int4: the headline memory and KV-cache figures.")] = "fp16",
     context: Annotated[Optional[str], typer.Option("--context", help="Tokens per sequence for the KV cache, e.g. 4096 or 8k (default: 4096, or the model's maximum if smaller).", show_default=False)] = None,
     batch: Annotated[int, typer.Option("--batch", help="Sequences in the KV cache.")] = 1,
+    kv_dtype: Annotated[Optional[str], typer.Option("--kv-dtype", help="Store the KV cache as fp16, bf16, fp8, q8_0 or q4_0 (default: --precision).", show_default=False)] = None,
     tokens: Annotated[Optional[str], typer.Option("--tokens", help="Training tokens for 6ND training FLOPs, e.g. 2T or 2e12.", show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the named models and exit.")] = False,
@@ -65,20 +70,32 @@ def calc_command(
             else:
                 typer.echo(presets_text(items), nl=False)
             raise typer.Exit(0)
-        chosen = [name for name, value in (("--preset", preset), ("--config", config), ("--layers", layers))
-                  if value is not None]
+        chosen = [name for name, value in (("--preset", preset), ("--config", config), ("--weights", weights),
+                                           ("--layers", layers)) if value is not None]
         if len(chosen) != 1:
-            raise _fail("give exactly one of --preset NAME, --config FILE or --layers 2,2,1"
+            raise _fail("give exactly one of --preset NAME, --config FILE, --weights FILE or --layers 2,2,1"
                         + (f" (got {' and '.join(chosen)})" if chosen else ""))
         if no_bias and layers is None:
             raise _fail("--no-bias applies to --layers only")
-        options = dict(precision=precision, batch=batch,
+        if use_transformers and config is None:
+            raise _fail("--transformers applies to --config only")
+        options = dict(precision=precision, batch=batch, kv_dtype=kv_dtype,
                        context=parse_context(context) if context is not None else None,
                        tokens=parse_count(tokens) if tokens is not None else None)
         if layers is not None:
+            if kv_dtype is not None:
+                raise _fail("--kv-dtype needs a transformer (--preset or --config)")
             result = report(list(parse_layers(layers)), bias=not no_bias, **options)  # type: ignore[arg-type]
         elif config is not None:
-            result = report(config, **options)  # type: ignore[arg-type]
+            from bot.calc.file_report import report_for_config
+
+            result = report_for_config(config, engine="transformers" if use_transformers else "auto",
+                                       progress=lambda line: typer.echo(f"explain: {line}", err=True),
+                                       **options)  # type: ignore[arg-type]
+        elif weights is not None:
+            from bot.calc.file_report import report_for_weights
+
+            result = report_for_weights(weights, precision=precision, tokens=options["tokens"])
         else:
             result = report(preset_store.get_preset(preset or ""), **options)  # type: ignore[arg-type]
     except InputError as error:

@@ -163,12 +163,18 @@ def _attention_parts(s: TransformerSpec) -> dict[str, int]:
         return parts
     q_width = s.num_heads * s.head_size
     kv_width = s.kv_heads * s.head_size
-    return {
+    parts = {
         "q_proj": _linear(d, q_width, s.qkv_bias),
         "k_proj": _linear(d, kv_width, s.qkv_bias),
         "v_proj": _linear(d, kv_width, s.qkv_bias),
         "o_proj": _linear(q_width, d, s.out_bias),
     }
+    if s.qk_norm != "none":     # per head: one shared scale of head size; full: a scale per channel
+        parts["q_norm"] = s.head_size if s.qk_norm == "head" else q_width
+        parts["k_norm"] = s.head_size if s.qk_norm == "head" else kv_width
+    if s.attention_sinks:
+        parts["sinks"] = s.num_heads
+    return parts
 
 
 def _attention_formula(s: TransformerSpec, per_layer: int) -> str:
@@ -197,6 +203,11 @@ def _attention_formula(s: TransformerSpec, per_layer: int) -> str:
         biases.append(f"q/k/v biases {_n(q_width + 2 * kv_width)}")
     if s.out_bias:
         biases.append(f"o bias {_n(d)}")
+    if s.qk_norm != "none":
+        size = (s.head_size, s.head_size) if s.qk_norm == "head" else (q_width, kv_width)
+        biases.append(f"q/k norms {_n(size[0])} + {_n(size[1])}")
+    if s.attention_sinks:
+        biases.append(f"sinks {s.num_heads}")
     return f"{s.num_layers} layers × ({' + '.join(pieces + biases)}) = {s.num_layers} × {_n(per_layer)}"
 
 
@@ -220,6 +231,21 @@ def _mlp_formula(s: TransformerSpec, inner: int) -> str:
 def _norm_size(s: TransformerSpec) -> int:
     """LayerNorm learns a scale and a shift per channel; RMSNorm only a scale."""
     return 2 * s.hidden_size if s.norm == "layernorm" else s.hidden_size
+
+
+def _vision(s: TransformerSpec) -> Component:
+    """A SigLIP vision encoder (biased attention and MLP, LayerNorms) and Gemma 3's projector into the text width."""
+    D, I, L, p = s.vision_hidden_size, s.vision_intermediate_size, s.vision_layers, s.vision_patch_size
+    positions = (s.vision_image_size // p) ** 2
+    patch = 3 * p * p * D + D
+    layer = 4 * (D * D + D) + (D * I + I) + (I * D + D) + 2 * 2 * D
+    projector = D + D * s.hidden_size                   # an RMSNorm, then D × hidden
+    total = patch + positions * D + L * layer + 2 * D + projector
+    return Component("vision", "Vision encoder and projector", total,
+                     f"patches 3×{p}×{p}×{_n(D)} + {_n(D)} + positions {_n(positions)} × {_n(D)} + {L} layers × "
+                     f"(attention 4 × ({_n(D)}² + {_n(D)}) + MLP {_n(D)}×{_n(I)} ×2 + biases + 2 LayerNorms) + final "
+                     f"LayerNorm + projector {_n(D)} + {_n(D)}×{_n(s.hidden_size)} = {_n(total)}",
+                     per_layer=layer, layers=L)
 
 
 def count_transformer(spec: TransformerSpec, *, _validated: bool = False) -> TransformerCount:
@@ -256,9 +282,10 @@ def count_transformer(spec: TransformerSpec, *, _validated: bool = False) -> Tra
                              f"{dense_layers} × {_n(mlp)}", per_layer=mlp, layers=dense_layers))
     if s.is_moe:
         m = s.moe_layers
-        router = d * s.num_experts
+        router = d * s.num_experts + (s.num_experts if s.router_bias else 0)
         out.append(Component("moe_router", "MoE router", m * router,
-                             f"{m} layers × hidden {_n(d)} × {s.num_experts} experts", per_layer=router, layers=m))
+                             f"{m} layers × hidden {_n(d)} × {s.num_experts} experts"
+                             + (f" + bias {s.num_experts}" if s.router_bias else ""), per_layer=router, layers=m))
         expert = _mlp(s, s.expert_size)
         out.append(Component(
             "moe_routed_experts", "Routed experts", m * s.num_experts * expert,
@@ -266,22 +293,28 @@ def count_transformer(spec: TransformerSpec, *, _validated: bool = False) -> Tra
             f" active: {s.experts_per_token} of {s.num_experts}",
             active=m * s.experts_per_token * expert, per_layer=s.num_experts * expert, layers=m,
             parts={"one_expert": expert}))
-        if s.shared_experts:
-            shared = _mlp(s, s.expert_size * s.shared_experts)
-            out.append(Component("moe_shared_experts", "Shared experts", m * shared,
-                                 f"{m} layers × {s.shared_experts} × {_mlp_formula(s, s.expert_size)}",
+        if s.shared_experts or s.shared_expert_size:
+            width = s.shared_expert_size if s.shared_expert_size is not None else s.expert_size * s.shared_experts
+            shared = _mlp(s, width) + (d if s.shared_expert_gate else 0)
+            what = (f"{_mlp_formula(s, width)}" if s.shared_expert_size is not None
+                    else f"{s.shared_experts} × {_mlp_formula(s, s.expert_size)}")
+            gate = f" + gate {_n(d)}×1" if s.shared_expert_gate else ""
+            out.append(Component("moe_shared_experts", "Shared experts", m * shared, f"{m} layers × ({what}{gate})",
                                  per_layer=shared, layers=m))
 
     norm = _norm_size(s)
+    k = s.block_norms
     if s.norm == "layernorm":
-        out.append(Component("norms", "LayerNorms in blocks", L * 2 * norm,
-                             f"{L} layers × 2 norms × (scale + shift) 2 × {_n(d)}", per_layer=2 * norm, layers=L))
+        out.append(Component("norms", "LayerNorms in blocks", L * k * norm,
+                             f"{L} layers × {k} norms × (scale + shift) 2 × {_n(d)}", per_layer=k * norm, layers=L))
     else:
-        out.append(Component("norms", "RMSNorms in blocks", L * 2 * norm,
-                             f"{L} layers × 2 norms × {_n(d)}", per_layer=2 * norm, layers=L))
+        out.append(Component("norms", "RMSNorms in blocks", L * k * norm,
+                             f"{L} layers × {k} norms × {_n(d)}", per_layer=k * norm, layers=L))
     if s.final_norm:
         out.append(Component("final_norm", "Final norm", norm,
                              f"{'2 × ' if s.norm == 'layernorm' else ''}{_n(d)}"))
+    if s.vision_layers:
+        out.append(_vision(s))
     if s.pooler:
         out.append(Component("pooler", "Pooler", d * d + d, f"{_n(d)}×{_n(d)} + {_n(d)}"))
     if s.lm_head:

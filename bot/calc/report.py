@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence, Union
 from bot.calc.count import DenseCount, TransformerCount, count_dense, count_transformer
 from bot.calc.hfconfig import ConfigReading, from_hf_config
 from bot.calc.preset_store import Preset, get_preset
+from bot.calc.recipes import training_recipes, weight_formats
 from bot.calc.resources import (PRECISIONS, TOKENS_PER_PARAM_OPTIMAL, TRAINING_BYTES_PER_PARAM,
                                 compute_optimal_tokens, inference_flops_per_token, kv_cache, memory_table,
                                 precision_name, training_bytes, training_flops)
@@ -55,6 +56,9 @@ class Report:
     spec: dict[str, Any] | None = None
     unknown_fields: list[str] = field(default_factory=list)
     ignored_fields: list[str] = field(default_factory=list)
+    weights_file: dict[str, Any] | None = None    # what a weight file's headers say (bot.calc.weights)
+    weight_formats: dict[str, int] = field(default_factory=dict)   # bytes at GGUF types, int4 g128
+    training: list[dict[str, Any]] = field(default_factory=list)   # fine-tuning recipes (bot.calc.recipes)
     defaults_used: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -80,6 +84,8 @@ class Report:
             "source": self.source, "published": self.published, "spec": self.spec,
             "unknown_fields": list(self.unknown_fields), "ignored_fields": list(self.ignored_fields),
             "defaults_used": list(self.defaults_used), "notes": list(self.notes),
+            "weights_file": self.weights_file, "weight_formats": dict(self.weight_formats),
+            "training": list(self.training),
         }
 
 
@@ -118,12 +124,14 @@ def _resolve(model: ModelLike, bias: bool) -> tuple[str, Any]:
 
 
 def report(model: ModelLike, *, precision: str = "fp16", context: int | None = None, batch: int = 1,
-           tokens: float | None = None, bias: bool = True, name: str | None = None) -> Report:
+           tokens: float | None = None, bias: bool = True, name: str | None = None,
+           kv_dtype: str | None = None) -> Report:
     """The full report for a preset name, ``Preset``, spec, HF config (dict, path or reading) or layer list.
 
     ``precision`` picks the headline weights/KV figures (all precisions are in ``memory_bytes``);
     ``context`` (default 4,096 or the model's maximum if smaller) and ``batch`` size the KV cache;
-    ``tokens`` adds training FLOPs (6ND). ``bias`` applies to a layer list only.
+    ``tokens`` adds training FLOPs (6ND). ``bias`` applies to a layer list only. ``kv_dtype`` stores the
+    KV cache in another format than the weights (fp8, q8_0, q4_0 ...).
     """
     precision = precision_name(precision)
     if tokens is not None:
@@ -139,16 +147,17 @@ def report(model: ModelLike, *, precision: str = "fp16", context: int | None = N
         return _transformer_report(count_transformer(preset.spec), precision, context, batch, tokens,
                                    name=preset.name, title=preset.title, reading=preset.reading,
                                    source=preset.source.to_dict(), published=preset.published,
-                                   notes=[*preset.notes, *preset.reading.notes])
+                                   notes=[*preset.notes, *preset.reading.notes], kv_dtype=kv_dtype)
     if kind == "ConfigReading":
         reading: ConfigReading = obj
         return _transformer_report(count_transformer(reading.spec), precision, context, batch, tokens,
                                    name=name or reading.source, title=name or f"{reading.model_type} from {reading.source}",
-                                   reading=reading, source=None, published=None, notes=list(reading.notes))
+                                   reading=reading, source=None, published=None, notes=list(reading.notes),
+                                   kv_dtype=kv_dtype)
     spec: TransformerSpec = obj
     return _transformer_report(count_transformer(spec), precision, context, batch, tokens,
                                name=name or spec.family, title=name or spec.family, reading=None, source=None,
-                               published=None, notes=[])
+                               published=None, notes=[], kv_dtype=kv_dtype)
 
 
 def _dense_report(count: DenseCount, precision: str, tokens: float | None, name: str | None) -> Report:
@@ -167,11 +176,12 @@ def _dense_report(count: DenseCount, precision: str, tokens: float | None, name:
 
 def _transformer_report(count: TransformerCount, precision: str, context: int | None, batch: int,
                         tokens: float | None, *, name: str, title: str, reading: ConfigReading | None,
-                        source: dict[str, str] | None, published: str | None, notes: list[str]) -> Report:
+                        source: dict[str, str] | None, published: str | None, notes: list[str],
+                        kv_dtype: str | None = None) -> Report:
     spec = count.spec
     if context is None:
         context = min(spec.max_positions or DEFAULT_CONTEXT, DEFAULT_CONTEXT)
-    cache = kv_cache(spec, context, batch, precision)  # validates context and batch for every model
+    cache = kv_cache(spec, context, batch, kv_dtype or precision)  # validates context and batch for every model
     if not spec.lm_head:
         notes = [*notes, "An encoder such as BERT reads its whole input at once and keeps no KV cache between "
                          "steps, so none is reported."]
@@ -184,6 +194,7 @@ def _transformer_report(count: TransformerCount, precision: str, context: int | 
         breakdown=[c.to_dict() for c in count.components],
         memory_bytes=memory_table(total), precision=precision, training_bytes=training_bytes(total),
         kv_cache=cache.to_dict() if spec.lm_head else None, flops=_flops(total, active, tokens),
+        weight_formats=weight_formats(total), training=[t.to_dict() for t in training_recipes(total, spec)],
         source=source, published=published, spec=spec.to_dict(),
         unknown_fields=list(reading.unknown_fields) if reading else [],
         ignored_fields=list(reading.ignored_fields) if reading else [],
@@ -201,7 +212,8 @@ def _published_report(preset: Preset, precision: str, tokens: float | None) -> R
         memory_bytes=memory_table(model.params_total), precision=precision,
         training_bytes=training_bytes(model.params_total),
         flops=_flops(model.params_total, model.params_active, tokens),
-        source=preset.source.to_dict(), published=preset.published, notes=list(preset.notes),
+        weight_formats=weight_formats(model.params_total),
+        training=[t.to_dict() for t in training_recipes(model.params_total)], source=preset.source.to_dict(), published=preset.published, notes=list(preset.notes),
     )
 
 
@@ -222,7 +234,8 @@ def report_for_size(params: int | float, *, precision: str = "fp16", tokens: flo
     return Report(
         kind="size", name=label, title=f"A {label} (dense, {n:,} parameters)", family="unspecified",
         params_total=n, params_active=n, components={}, memory_bytes=memory_table(n), precision=precision,
-        training_bytes=training_bytes(n), flops=_flops(n, n, tokens),
+        training_bytes=training_bytes(n), flops=_flops(n, n, tokens), weight_formats=weight_formats(n),
+        training=[t.to_dict() for t in training_recipes(n)],
         notes=["Only the parameter count was given, so it is treated as a dense model; the KV cache needs the "
                "architecture (layers, KV heads, head size) and is not computed."],
     )

@@ -31,6 +31,12 @@ PRECISION_ALIASES = {
     "8bit": "int8", "8-bit": "int8", "q8": "int8", "8": "int8",
     "4bit": "int4", "4-bit": "int4", "q4": "int4", "4": "int4",
 }
+# KV-cache formats: (values per block, bytes per block). llama.cpp's q8_0 and q4_0 store 32 values with
+# one fp16 scale (ggml-common.h: block_q8_0 is 34 bytes, block_q4_0 18), so 8.5 and 4.5 bits per value.
+KV_FORMATS: dict[str, tuple[int, int]] = {
+    "fp32": (1, 4), "fp16": (1, 2), "bf16": (1, 2), "fp8": (1, 1), "int8": (1, 1), "q8_0": (32, 34),
+    "q4_0": (32, 18), "int4": (2, 1),
+}
 TRAINING_BYTES_PER_PARAM = 16          # mixed precision + Adam, ZeRO paper
 TOKENS_PER_PARAM_OPTIMAL = 20          # Chinchilla
 
@@ -44,6 +50,23 @@ def precision_name(value: Any) -> str:
     if key not in BITS_PER_PARAM:
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, got {value!r}")
     return key
+
+
+def kv_format_name(value: Any) -> str:
+    """A KV-cache format: any weight precision, or fp8, q8_0 and q4_0 (``--cache-type-k`` in llama.cpp)."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, str) and key in KV_FORMATS:
+        return key
+    try:
+        return precision_name(value)
+    except InputError:
+        raise InputError(f"KV cache type must be one of {', '.join(KV_FORMATS)}, got {value!r}") from None
+
+
+def kv_bytes(values: int, fmt: str) -> int:
+    """Bytes for ``values`` cached numbers in KV format ``fmt`` (whole blocks)."""
+    per_block, block_bytes = KV_FORMATS[fmt]
+    return -(-values // per_block) * block_bytes
 
 
 def _bytes(count: int, bits: int) -> int:
@@ -81,6 +104,20 @@ def compute_optimal_tokens(params: int) -> int:
 
 
 @dataclass(frozen=True)
+class KVShape:
+    """What the KV cache depends on, for a model known only from transformers' module tree (bot.calc.meta)."""
+
+    num_layers: int                     # layers that attend (and so cache); SSM layers keep a fixed state
+    kv_heads: int
+    head_size: int
+    sliding_window: int | None = None
+    sliding_layers: int | None = None
+    attention: str = "standard"         # "mla": one latent of kv_lora_rank + qk_rope_head_dim per layer
+    kv_lora_rank: int | None = None
+    qk_rope_head_dim: int | None = None
+
+
+@dataclass(frozen=True)
 class KVCache:
     """The KV cache for one batch: bytes and how they were obtained."""
 
@@ -92,17 +129,20 @@ class KVCache:
     bytes: int
     formula: str
 
+    window_bytes: int | None = None   # hybrid models: if sliding layers kept only their window
+
     @property
     def bytes_per_token(self) -> int:
-        return _bytes(self.values_per_token, BITS_PER_PARAM[self.precision])
+        return kv_bytes(self.values_per_token, self.precision)
 
     def to_dict(self) -> dict[str, Any]:
         return {"context": self.context, "batch": self.batch, "precision": self.precision,
                 "cached_tokens": self.cached_tokens, "values_per_token": self.values_per_token,
-                "bytes_per_token": self.bytes_per_token, "bytes": self.bytes, "formula": self.formula}
+                "bytes_per_token": self.bytes_per_token, "bytes": self.bytes, "formula": self.formula,
+                "window_bytes": self.window_bytes}
 
 
-def kv_cache(spec: TransformerSpec, context: int, batch: int = 1, precision: str = "fp16") -> KVCache:
+def kv_cache(spec: TransformerSpec | KVShape, context: int, batch: int = 1, precision: str = "fp16") -> KVCache:
     """KV-cache size for ``batch`` sequences of ``context`` tokens (GQA- and MLA-aware).
 
     For an encoder such as BERT this is what a decoder of the same shape would store; reports leave
@@ -110,21 +150,36 @@ def kv_cache(spec: TransformerSpec, context: int, batch: int = 1, precision: str
     """
     context = check_int("context", context, maximum=MAX_CONTEXT)
     batch = check_int("batch", batch, maximum=MAX_BATCH)
-    precision = precision_name(precision)
-    bits = BITS_PER_PARAM[precision]
-    tokens = context if spec.sliding_window is None else min(context, spec.sliding_window)
-    window_note = (f" (sliding window: at most {spec.sliding_window:,} tokens kept)"
-                   if spec.sliding_window is not None and context > spec.sliding_window else "")
+    precision = kv_format_name(precision)
+    per_block, block_bytes = KV_FORMATS[precision]
+    size = f"{block_bytes / per_block:g} bytes"
+    window = spec.sliding_window
+    sliding = 0 if window is None else (spec.num_layers if spec.sliding_layers is None else spec.sliding_layers)
+    tokens = context if window is None or sliding < spec.num_layers else min(context, window)
     L = spec.num_layers
     if spec.attention == "mla":
         assert spec.kv_lora_rank is not None and spec.qk_rope_head_dim is not None
-        latent = spec.kv_lora_rank + spec.qk_rope_head_dim
-        per_token = L * latent
-        formula = (f"{L} layers × (kv_lora_rank {spec.kv_lora_rank} + rope {spec.qk_rope_head_dim}) × "
-                   f"{tokens:,} tokens × batch {batch} × {bits / 8:g} bytes{window_note}")
+        per_layer = spec.kv_lora_rank + spec.qk_rope_head_dim
+        what = f"(kv_lora_rank {spec.kv_lora_rank} + rope {spec.qk_rope_head_dim})"
     else:
-        per_token = 2 * L * spec.kv_heads * spec.head_size
+        per_layer = 2 * spec.kv_heads * spec.head_size
+        what = f"2 (K and V) × {spec.kv_heads} KV heads × {spec.head_size} head size"
+    per_token = L * per_layer
+    if 0 < sliding < L and window is not None and context > window:
+        # Hybrid: engines such as vLLM size every layer's pages for the whole context (hf-mem #60 measured
+        # gpt-oss-20b at 8k × 32 this way: 12.00 GiB); llama.cpp keeps only the window in sliding layers.
+        kept = (L - sliding) * context + sliding * window
+        window_total = kv_bytes(per_layer * kept * batch, precision)
         formula = (f"2 (K and V) × {L} layers × {spec.kv_heads} KV heads × {spec.head_size} head size × "
-                   f"{tokens:,} tokens × batch {batch} × {bits / 8:g} bytes{window_note}")
-    total = _bytes(per_token * tokens * batch, bits)
+                   f"{context:,} tokens × batch {batch} × {size} (every layer's pages sized for the context, as vLLM "
+                   f"allocates; keeping only the {window:,}-token window in the {sliding} sliding layers, as "
+                   f"llama.cpp does: {window_total:,} bytes)")
+        total = kv_bytes(per_token * context * batch, precision)
+        return KVCache(context, batch, precision, context, per_token, total, formula, window_total)
+    window_note = (f" (sliding window: at most {window:,} tokens kept)"
+                   if window is not None and context > window and sliding == L else "")
+    tail = f"{tokens:,} tokens × batch {batch} × {size}{window_note}"
+    formula = (f"{L} layers × {what} × {tail}" if spec.attention == "mla" else
+               f"2 (K and V) × {L} layers × {spec.kv_heads} KV heads × {spec.head_size} head size × {tail}")
+    total = kv_bytes(per_token * tokens * batch, precision)
     return KVCache(context, batch, precision, tokens, per_token, total, formula)

@@ -143,6 +143,20 @@ class TransformerSpec:
     v_head_dim: int | None = None
     # KV cache: layers that attend over a sliding window keep at most this many tokens.
     sliding_window: int | None = None
+    sliding_layers: int | None = None         # how many layers use the window (None: all of them)
+    # Newer families' extras (Qwen3, Gemma 2/3, OLMo 2, Qwen2-MoE, gpt-oss).
+    qk_norm: Literal["none", "head", "full"] = "none"   # RMSNorm on q and k: per head (Qwen3) or whole (OLMo 2)
+    block_norms: int = 2                      # norms per block: Gemma 2/3 add post-attention/-MLP norms (4)
+    shared_expert_size: int | None = None     # Qwen2-MoE: the shared expert's width (None: shared × expert size)
+    shared_expert_gate: bool = False          # Qwen2-MoE: a hidden → 1 gate on the shared expert
+    router_bias: bool = False                 # gpt-oss: the router has a bias per expert
+    attention_sinks: bool = False             # gpt-oss: one learned sink logit per head
+    # A SigLIP-style vision encoder and projector (Gemma 3 4B and up); 0 layers: none.
+    vision_layers: int = 0
+    vision_hidden_size: int = 0
+    vision_intermediate_size: int = 0
+    vision_patch_size: int = 0
+    vision_image_size: int = 0
 
     def __post_init__(self) -> None:
         validate(self)
@@ -186,7 +200,8 @@ class TransformerSpec:
         return out
 
 
-_MODE_FIELDS = {"position": ("learned", "rope"), "norm": ("layernorm", "rmsnorm"), "attention": ("standard", "mla")}
+_MODE_FIELDS = {"position": ("learned", "rope"), "norm": ("layernorm", "rmsnorm"), "attention": ("standard", "mla"),
+                "qk_norm": ("none", "head", "full")}
 
 
 def validate(spec: TransformerSpec) -> None:
@@ -197,7 +212,7 @@ def validate(spec: TransformerSpec) -> None:
         if getattr(spec, name) not in allowed:
             raise InputError(f"{name} must be one of {', '.join(allowed)}, got {getattr(spec, name)!r}")
     for name in ("final_norm", "embedding_norm", "gated_mlp", "qkv_bias", "out_bias", "mlp_bias",
-                 "tie_embeddings", "lm_head", "pooler"):
+                 "tie_embeddings", "lm_head", "pooler", "shared_expert_gate", "router_bias", "attention_sinks"):
         check_bool(name, getattr(spec, name))
     check_int("vocab_size", spec.vocab_size)
     check_int("hidden_size", spec.hidden_size)
@@ -228,6 +243,15 @@ def validate(spec: TransformerSpec) -> None:
     check_int("type_vocab_size", spec.token_types, minimum=0)
     if spec.sliding_window is not None:
         check_int("sliding_window", spec.sliding_window, maximum=MAX_POSITIONS)
+    if spec.sliding_layers is not None:
+        check_int("sliding_layers", spec.sliding_layers, minimum=0, maximum=spec.num_layers)
+    check_int("block_norms", spec.block_norms, minimum=0, maximum=8)
+    if spec.shared_expert_size is not None:
+        check_int("shared_expert_intermediate_size", spec.shared_expert_size, minimum=0)
+    check_int("vision_config.num_hidden_layers", spec.vision_layers, minimum=0, maximum=MAX_LAYERS)
+    if spec.vision_layers:
+        for name in ("hidden_size", "intermediate_size", "patch_size", "image_size"):
+            check_int(f"vision_config.{name}", getattr(spec, f"vision_{name}"))
     # Mixture of experts.
     check_int("num_experts", spec.num_experts, minimum=0, maximum=MAX_EXPERTS)
     if spec.is_moe:

@@ -16,7 +16,8 @@ from typing import Any
 from bot import calc
 from bot.errors import InputError
 
-SIZE, DENSE = "size", "dense"  # the two models that are not presets
+SIZE, DENSE, FILE = "size", "dense", "file"  # the models that are not presets
+WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".index.json")
 
 #: Architecture fields: (form key, label, spec attribute, name used in calc's messages).
 ARCH_FIELDS: tuple[tuple[str, str, str, str], ...] = (
@@ -29,6 +30,7 @@ ARCH_FIELDS: tuple[tuple[str, str, str, str], ...] = (
 )
 LABELS = {key: label for key, label, _, _ in ARCH_FIELDS} | {
     "context": "Context", "batch": "Batch", "params": "Parameters", "dense": "Layer widths", "model": "Model",
+    "path": "File",
 }
 _MESSAGE_NAMES = {name: key for key, _, _, name in ARCH_FIELDS} | {
     "context": "context", "batch": "batch", "params": "params", "layers": "dense",
@@ -46,6 +48,7 @@ class CalcForm:
     batch: str = "1"
     params: str = "7B"  # SIZE: a count such as 7B
     dense: str = "2-2-1"  # DENSE: layer widths
+    path: str = ""  # FILE: a config.json, a weight file or a folder
 
 
 @dataclass(frozen=True)
@@ -132,11 +135,13 @@ def compute(form: CalcForm) -> CalcOutcome:
         if form.model == SIZE:
             report = calc.report_for_size(calc.parse_count(form.params), precision=precision)
             return _finish(form, report, None, None, None, problems)
+        if form.model == FILE:
+            return _from_file(form, precision)
         preset = calc.preset(form.model)
         context = _whole(form.context, "context", problems)  # only an architecture has a KV cache
         batch = _whole(form.batch, "batch", problems)
     except InputError as error:
-        default = {SIZE: "params", DENSE: "dense"}.get(form.model, "model")
+        default = {SIZE: "params", DENSE: "dense", FILE: "path"}.get(form.model, "model")
         return CalcOutcome(form, problems=[*problems, _problem(str(error), default=default)])
     if preset.published_only:
         return _finish(form, calc.report(preset, precision=precision), None, None, None, [])
@@ -165,19 +170,45 @@ def compute(form: CalcForm) -> CalcOutcome:
     return _finish(form, report, edited, context, batch, problems)
 
 
+def _from_file(form: CalcForm, precision: str) -> CalcOutcome:
+    """A config.json (closed form, else transformers on the meta device: seconds) or weight headers."""
+    from pathlib import Path
+
+    from bot.calc.file_report import report_for_config, report_for_weights
+
+    text = form.path.strip()
+    if not text:
+        return CalcOutcome(form, problems=[Problem(("path",), "File: give a config.json, a .safetensors or .gguf "
+                                                              "file, or a folder holding them")])
+    path = Path(text).expanduser()
+    weights = path.name.endswith(WEIGHT_SUFFIXES) or (path.is_dir() and not (path / "config.json").is_file())
+    if weights:
+        report = report_for_weights(path, precision=precision)
+    else:
+        problems: list[Problem] = []
+        context, batch = _whole(form.context, "context", problems), _whole(form.batch, "batch", problems)
+        if problems:
+            return CalcOutcome(form, problems=problems)
+        report = report_for_config(path, precision=precision, context=context, batch=batch)
+    return _finish(form, report, None, None, None, [], kv=report.kv_cache)
+
+
 def _finish(form: CalcForm, report: Any, spec: Any, context: int | None, batch: int | None,
-            problems: list[Problem]) -> CalcOutcome:
-    kv: dict[str, int] = {}
+            problems: list[Problem], kv: Mapping[str, Any] | None = None) -> CalcOutcome:
+    kv_bytes: dict[str, int] = {}
     kv_note = "KV cache: needs the architecture (layers, KV heads, head size)"
+    if kv:  # a report's own KV cache, at its precision (a file counted by transformers has no spec)
+        kv_bytes[kv["precision"]] = kv["bytes"]
+        kv_note = f"KV cache for {kv['context']:,} tokens × batch {kv['batch']}"
     if spec is not None and context and batch and not problems:
         for precision in calc.PRECISIONS:
-            kv[precision] = calc.kv_cache(spec, context, batch, precision).bytes
+            kv_bytes[precision] = calc.kv_cache(spec, context, batch, precision).bytes
         kv_note = f"KV cache for {context:,} tokens × batch {batch}"
         if spec.sliding_window and context > spec.sliding_window:
             kv_note += f" (sliding window keeps {spec.sliding_window:,})"
     elif spec is not None:
         kv_note = "KV cache: fix the context and batch fields"
-    memory = [MemoryRow(p, calc.BITS_PER_PARAM[p] / 8, report.memory_bytes[p], kv.get(p)) for p in calc.PRECISIONS]
+    memory = [MemoryRow(p, calc.BITS_PER_PARAM[p] / 8, report.memory_bytes[p], kv_bytes.get(p)) for p in calc.PRECISIONS]
     from bot.calc import fmt
 
     headline = f"{report.params_total:,} parameters ({fmt.words(report.params_total)})"

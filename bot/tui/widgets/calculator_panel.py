@@ -11,12 +11,13 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from bot.tui.calc_form import ARCH_FIELDS, DENSE, SIZE, CalcForm, CalcOutcome, PresetChoice
+from bot.tui.calc_form import ARCH_FIELDS, DENSE, FILE, SIZE, CalcForm, CalcOutcome, PresetChoice
 from bot.tui.widgets.bar_chart import BarChart
 from bot.tui.widgets.memory_table import MemoryTable
 
 PRECISIONS = ("fp32", "fp16", "bf16", "int8", "int4")  # the order bot.calc reports them in
-_OTHER_MODELS = (("Parameter count only (e.g. 7B)", SIZE), ("Dense network (layer widths)", DENSE))
+_OTHER_MODELS = (("Parameter count only (e.g. 7B)", SIZE), ("Dense network (layer widths)", DENSE),
+                 ("From a file: config.json, safetensors or GGUF", FILE))
 
 
 class CalculatorPanel(VerticalScroll):
@@ -54,6 +55,9 @@ class CalculatorPanel(VerticalScroll):
         with Horizontal(id="calc-dense-row", classes="calc-row"):
             yield Label("Layer widths", classes="calc-label")
             yield Input("2-2-1", id="calc-dense", compact=True, placeholder="784-128-10")
+        with Horizontal(id="calc-path-row", classes="calc-row"):
+            yield Label("File", classes="calc-label")
+            yield Input("", id="calc-path", compact=True, placeholder="config.json, .safetensors, .gguf or a folder")
         yield Static(id="calc-problems")
         yield Static(id="calc-headline")
         yield Label("Where the parameters are", classes="calc-section")
@@ -84,7 +88,7 @@ class CalculatorPanel(VerticalScroll):
         for key, _, _, _ in ARCH_FIELDS:
             if key in form.sizes:
                 self.query_one(f"#calc-{key}", Input).value = form.sizes[key]
-        for key in ("context", "batch", "params", "dense"):
+        for key in ("context", "batch", "params", "dense", "path"):
             self.query_one(f"#calc-{key}", Input).value = getattr(form, key)
         self._show_fields(form.model)
         self._changed()
@@ -145,6 +149,7 @@ class CalculatorPanel(VerticalScroll):
         self.query_one("#calc-arch").display = bool(choice and choice.sizes)
         self.query_one("#calc-size-row").display = model == SIZE
         self.query_one("#calc-dense-row").display = model == DENSE
+        self.query_one("#calc-path-row").display = model == FILE
 
     def current_form(self) -> CalcForm | None:
         model = self.query_one("#calc-model", Select).value
@@ -156,7 +161,7 @@ class CalculatorPanel(VerticalScroll):
         precision = self.query_one("#calc-precision", Select).value
         return CalcForm(model=model, sizes=sizes, precision=precision if isinstance(precision, str) else "fp16",
                         context=values["context"], batch=values["batch"], params=values["params"],
-                        dense=values["dense"])
+                        dense=values["dense"], path=values["path"])
 
     def _changed(self) -> None:
         form = self.current_form()
