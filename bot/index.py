@@ -38,11 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.corpus import CHUNKER_VERSION, Passage, file_digest, load_corpus, markdown_files, relative_name
+from bot.corpus import CHUNKER_VERSION, Passage, load_corpus, relative_name
 from bot.encoder import Encoder, OnnxModel
 from bot.errors import CacheError, KnowledgeBaseError
 from bot.files import (atomic_write_text, checksum_holds, folder_lock, remove_stale_temps, sha256_file,
                        write_checksum_named)
+from bot.kbfiles import content_key, markdown_files
 from bot.paths import cache_dir
 
 if TYPE_CHECKING:
@@ -130,14 +131,9 @@ def index_folder(kb_root: Path, cache_root: Path | None = None) -> Path:
 
 
 def scan_kb(kb_root: Path) -> dict[str, str]:
-    """Content hash of every Markdown file: what decides whether an index is current."""
-    hashes: dict[str, str] = {}
-    for file in markdown_files(kb_root):
-        try:
-            hashes[relative_name(file, kb_root)] = file_digest(file.read_bytes())
-        except OSError:
-            hashes[relative_name(file, kb_root)] = "unreadable"
-    return hashes
+    """Content hash of every Markdown file (or why it is skipped): what decides whether an index is current."""
+    names = (relative_name(file, kb_root) for file in markdown_files(kb_root))
+    return {name: content_key(kb_root, name) for name in names}
 
 
 def _expected_header(encoder: Encoder) -> dict[str, Any]:
@@ -371,7 +367,7 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
     }
     # Skipped files are recorded too, so an unchanged broken file does not force a rebuild.
     for problem in corpus.problems:
-        manifest["files"][problem.path] = {"sha256": _hash_or_unreadable(kb_root / problem.path)}
+        manifest["files"][problem.path] = {"sha256": content_key(kb_root, problem.path)}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         manifest["index"] = {**previous[0].manifest["index"], **plan} if unchanged else _save_index(folder, index, plan)  # type: ignore[index]
@@ -449,13 +445,6 @@ def make_index(vectors: Any, plan: dict[str, Any], progress: BuildProgress | Non
             progress("index", min(start + step, count), count)
     index.hnsw.efSearch = int(params["efSearch"])
     return index
-
-
-def _hash_or_unreadable(path: Path) -> str:
-    try:
-        return file_digest(path.read_bytes())
-    except OSError:
-        return "unreadable"
 
 
 def _save_index(folder: Path, index: faiss.Index, plan: dict[str, Any]) -> dict[str, Any]:
