@@ -51,11 +51,13 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+INDEXES = "indexes"  # under the cache root: one folder per knowledge base
 VERIFIED_STAMP = "verified.json"  # the index file's stat when its checksum last held (files.checksum_holds)
 FLAT, HNSW = "flat-ip", "hnsw-ip"
 
-#: Events a long build reports: ("scan"|"embed"|"index"|"export"|"write", done, total);
-#: "export" (0, 1) comes once, before the model is exported to ONNX.
+#: Events a long build reports: ("wait"|"scan"|"embed"|"index"|"export"|"write", done, total);
+#: "wait" (0, 1) comes once if another process has been building this index for over a second,
+#: "export" (0, 1) once, before the model is exported to ONNX.
 BuildProgress = Callable[[str, int, int], None]
 
 
@@ -127,7 +129,7 @@ def index_folder(kb_root: Path, cache_root: Path | None = None) -> Path:
     resolved = kb_root.resolve()
     tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in resolved.name)[:40] or "kb"
-    return (cache_root or cache_dir()) / "indexes" / f"{safe}-{tag}"
+    return (cache_root or cache_dir()) / INDEXES / f"{safe}-{tag}"
 
 
 def scan_kb(kb_root: Path) -> dict[str, str]:
@@ -269,7 +271,8 @@ def open_index(
         loaded = _current(folder, root, encoder, hashes, settings)
         if loaded:
             return loaded
-    with folder_lock(folder) as locked:
+    waiting = (lambda: progress("wait", 0, 1)) if progress else None
+    with folder_lock(folder, "build of this index", on_wait=waiting) as locked:
         if not rebuild:  # another process may have built it while we waited for the lock
             loaded = _current(folder, root, encoder, hashes, settings)
             if loaded:
@@ -411,11 +414,39 @@ def _export(encoder: Encoder, cache_root: Path, texts: Sequence[str], manifest: 
     samples = [*texts[:8], *sorted(texts, key=len)[-8:]]  # the first passages and the longest
     announce = (lambda: progress("export", 0, 1)) if progress else None
     try:
-        manifest["onnx"] = ensure_export(encoder, cache_root, samples, announce).to_dict()  # type: ignore[arg-type]
+        manifest["onnx"] = ensure_export(encoder, cache_root, samples, announce,  # type: ignore[arg-type]
+                                         in_use=lambda: exports_in_use(cache_root)).to_dict()
     except ExportFailed as error:
         manifest["onnx_problem"] = str(error)
     except OSError as error:
         manifest["onnx_problem"] = f"the ONNX export could not be saved ({error.strerror or error})"
+
+
+def exports_in_use(cache_root: Path) -> set[str] | None:
+    """The ONNX export folders (relative to the cache root) that some index's manifest names, or
+    None when a manifest cannot be read: then nothing can be known to be unused."""
+    from bot.onnx_export import ExportRecord
+
+    used: set[str] = set()
+    try:
+        folders = [path for path in (cache_root / INDEXES).iterdir() if path.is_dir()]
+    except FileNotFoundError:
+        return used
+    except OSError:
+        return None
+    for folder in folders:
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        except ValueError:
+            continue  # a damaged manifest: that index is rebuilt before it is used
+        record = ExportRecord.from_dict(manifest.get("onnx")) if isinstance(manifest, dict) else None
+        if record is not None:
+            used.add(record.folder)
+    return used
 
 
 def _same_graph(info: dict[str, Any], plan: dict[str, Any]) -> bool:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from bot.index import BuildProgress
 
 
+#: What a command says when another process is building the index it needs.
+WAITING = "waiting for another build of this index…"
+
+
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -119,7 +123,9 @@ def build_progress(stream: TextIO | None = None) -> Iterator[BuildProgress]:
 
         def plain(stage: str, done: int, total: int) -> None:
             nonlocal announced
-            if stage == "embed" and not announced:
+            if stage == "wait":
+                stream.write(f"paramsbot: {WAITING}\n")
+            elif stage == "embed" and not announced:
                 stream.write(f"paramsbot: building the index ({total} passages)...\n")
                 announced = True
             elif stage == "export":
@@ -139,6 +145,8 @@ def build_progress(stream: TextIO | None = None) -> Iterator[BuildProgress]:
 
         def rich_progress(stage: str, done: int, total: int) -> None:
             nonlocal task
+            if stage == "wait":
+                bar.console.print(WAITING, markup=False, highlight=False)
             if stage != "embed":
                 return
             if task is None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: (stage, done, total): stages are "open", "scan", "embed", "write" (from the index) and "model".
+#: (stage, done, total): stages are "open", "wait", "scan", "embed", "write" (from the index) and "model".
 Progress = Callable[[str, int, int], None]
 RetrieverFactory = Callable[[Progress], Any]
 
@@ -38,6 +38,7 @@ def status_text(stage: str, done: int, total: int) -> str:
         return f"building index {done}/{total}"
     return {
         "open": "opening the index…",
+        "wait": "waiting for another build of this index…",
         "scan": "reading the knowledge base…",
         "embed": "building the index…",
         "write": "saving the index…",
