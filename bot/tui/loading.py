@@ -50,8 +50,10 @@ def status_text(stage: str, done: int, total: int) -> str:
 
 def advice_for(error: BaseException) -> str:
     """What a person can do about an error that stops the knowledge base from loading."""
-    from bot.errors import CacheError, KnowledgeBaseError, ModelError
+    from bot.errors import CacheError, DataError, KnowledgeBaseError, ModelError
 
+    if isinstance(error, DataError):
+        return "paramsbot's own data files are damaged: reinstall paramsbot."
     if isinstance(error, KnowledgeBaseError):
         return "Check that the folder exists and holds Markdown files (explain --kb FOLDER)."
     if isinstance(error, CacheError):
