@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from bot.ranking import CONFIDENCE_DEPTH
 from bot.retriever import Hit, Retriever, normalize_query, section_id
+from bot.text import json_for_terminal
 
 Kind = Literal["answer", "calculation", "no_answer"]
 
@@ -75,7 +76,7 @@ class Answer:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False)
+        return json_for_terminal(json.dumps(self.to_json(), ensure_ascii=False))
 
 
 #: Passages looked at when choosing "see also" topics (the sources shown are the first k of them).

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import ParamsbotError
 from bot.exits import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_ANSWER, EXIT_OK
+from bot.text import clean
 
 if TYPE_CHECKING:
     from bot.retriever import Retriever
@@ -51,8 +52,11 @@ def echo(message: str, err: bool = False) -> None:
 
     A stream that declares an encoding the text does not fit (``PYTHONIOENCODING=ascii``, an old
     locale) gets UTF-8, as click gives it: JSON is UTF-8 by definition, and a traceback is worse
-    than a mis-shown character."""
+    than a mis-shown character. Messages on stderr name files and folders, so they are cleaned of
+    escapes and control characters."""
     stream = sys.stderr if err else sys.stdout
+    if err:
+        message = clean(message)
     line = message + "\n"
     try:
         stream.write(line)

@@ -98,7 +98,8 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        """For people: the name cleaned of escapes and control characters (a file name may hold any)."""
+        return f"{clean(self.path)}: {self.reason}"
 
 
 # --- reading files -------------------------------------------------------------------------

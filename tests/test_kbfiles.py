@@ -133,3 +133,31 @@ def test_explain_on_a_hostile_folder_answers_and_never_leaks(kb: Path, tmp_path:
     for name, reason in reasons.items():
         assert any(line.startswith(f"explain: skipped {name}: ") and reason in line
                    for line in bias.stderr.splitlines()), (name, bias.stderr)
+
+
+# --- file names that hold escapes --------------------------------------------------------------
+
+EVIL_NAMES = {"\x1b]0;owned\x07evil.md": "## What is an evil bias?\n\nAn evil bias is a bias in a file with a bad name.\n",
+              "c1\x9b31mred.md": "## What is a red weight?\n\nA red weight is a weight in a file with a C1 name.\n",
+              "bad\x1b[2J.md": "---\ntitle: [unclosed\n---\nskipped, and named\n"}
+
+
+@pytest.mark.slow
+def test_file_names_with_escapes_are_never_printed_raw(kb: Path, tmp_path: Path) -> None:
+    for name, text in EVIL_NAMES.items():
+        (kb / name).write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    runs = [["--kb", str(kb), "--rebuild"], ["--kb", str(kb), "what is an evil bias"],
+            ["--kb", str(kb), "--json", "what is a red weight"], ["-k", "3", "--kb", str(kb), "what is an evil bias"]]
+    outputs = []
+    for args in runs:
+        done = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, cwd=tmp_path, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done)
+        for stream in (done.stdout, done.stderr):
+            for raw in (b"\x1b", b"\x07", "\x9b".encode()):
+                assert raw not in stream, (args, stream)
+    assert b"explain: skipped bad.md: front matter" in outputs[0].stderr
+    assert b"(evil.md, score" in outputs[1].stdout  # the whole OSC sequence is gone, not just its ESC
+    answer = json.loads(outputs[2].stdout)
+    assert answer["sources"][0]["path"] == "c1\x9b31mred.md"  # the JSON value is exact, written as \u009b

@@ -32,12 +32,15 @@ def app(tmp_path: Path) -> ParamsbotApp:
     (kb / "markup.md").write_text(f"---\ntitle: '{TITLE}'\nsummary: '[red]not red[/red]'\n---\n\n"
                                   "## What is a [/] bracket?\n\nA bracket [/] is text.\n")
     (kb / "[@click=app.quit] z.md").write_text("## Clicks\n\nA title from the file name.\n")
+    (kb / "\x1b]0;owned\x07esc.md").write_text("---\ntitle: [unclosed\n---\ntext\n")  # skipped, named cleaned
     return ParamsbotApp(kb, retriever_factory=fake_factory(kb), export_dir=tmp_path)
 
 
 async def test_notices_topics_and_palette_show_markup_as_text(app: ParamsbotApp) -> None:
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await wait_until(pilot, lambda: "x [/] y.md" in flat_text(app))  # the skipped-file notice
+        await wait_until(pilot, lambda: "esc.md: front matter" in flat_text(app))
+        assert "\x1b" not in screen_text(app) and "owned" not in screen_text(app)
         await wait_until(pilot, lambda: app.retriever is not None)
         await pilot.press("f3")
         await wait_until(pilot, lambda: TITLE in screen_text(app))

@@ -24,8 +24,9 @@ from bot.exits import EXIT_INPUT, EXIT_OK
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"explain: {message}", err=True)
-    return typer.Exit(code)
+    from bot.command import fail  # one line on stderr, cleaned like every other error
+
+    return typer.Exit(fail(message, code))
 
 
 def parse_context(text: str) -> int:

@@ -30,6 +30,7 @@ from textual.widgets import Input, Markdown, TabbedContent, Tabs
 from bot.conversation import Conversation
 from bot.errors import ParamsbotError
 from bot.paths import kb_dir
+from bot.text import clean
 from bot.tui import messages as msg
 from bot.tui.commands import PaletteCommand, ParamsbotCommands
 from bot.tui.links import Link, kb_href, resolve
@@ -117,8 +118,9 @@ class ParamsbotApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Notifications carry outside text (file names, errors, links), so they are shown as
-        written: markup is off unless asked for ("[/]" in a file name would crash Textual's parser)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        written: markup is off unless asked for ("[/]" in a file name would crash Textual's parser),
+        and escapes and control characters are removed."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=markup)
 
     def get_default_screen(self) -> Screen[Any]:
         return self._main

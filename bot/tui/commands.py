@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.markup import escape
 
+from bot.text import clean
+
 if TYPE_CHECKING:
     from bot.tui.app import ParamsbotApp
 
@@ -35,7 +37,7 @@ class ParamsbotCommands(Provider):
     async def discover(self) -> Hits:
         for command in self._app.palette_commands():
             if command.discover:
-                yield DiscoveryHit(Content(command.label), command.run, text=command.label, help=escape(command.help))
+                yield DiscoveryHit(Content(command.label), command.run, text=command.label, help=_help(command))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -43,11 +45,16 @@ class ParamsbotCommands(Provider):
             score = matcher.match(command.label)
             if score > 0:
                 yield Hit(score, highlight(matcher, command.label), command.run, text=command.label,
-                          help=escape(command.help))
+                          help=_help(command))
         if query.strip():
             label = f"Ask: {query.strip()}"
             yield Hit(0.01, Content(label), partial(self._app.ask, query.strip()), text=label,
                       help="Send this as a question")
+
+
+def _help(command: PaletteCommand) -> str:
+    """The palette reads help as markup: a summary or file name is escaped, and cleaned of controls."""
+    return escape(clean(command.help))
 
 
 def highlight(matcher: Matcher, label: str) -> Content:
