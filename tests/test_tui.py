@@ -161,11 +161,11 @@ async def test_follow_up_questions_use_the_previous_topic(app: ParamsbotApp) -> 
         assert app.conversation.exchanges[-1].answer.sources[0].path == "weights.md"
         answer = await ask(pilot, app, "and biases?")
         exchange = app.conversation.exchanges[-1]
-        assert exchange.query == "what is a biases"
+        assert exchange.query == "what are biases"
         assert answer.sources[0].path == "biases.md"
-        assert "(taken as: what is a biases)" in screen_text(app)
+        assert "(taken as: what are biases)" in screen_text(app)
         await ask(pilot, app, "why?")
-        assert app.conversation.exchanges[-1].query == "why do we need a biases"
+        assert app.conversation.exchanges[-1].query == "why do we need biases"
         assert app.conversation.exchanges[-1].answer.sources[0].heading == "Biases > Why do we need biases?"
 
 
