@@ -11,6 +11,7 @@ meanwhile, checked again through the open handle, and read up to the limit, neve
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import stat
@@ -45,18 +46,7 @@ def read_kb_file(root: Path, name: str) -> bytes:
     Raises :class:`Refused` for a file that is not to be read (outside the folder, not a regular
     file, too large, binary) and OSError for one that cannot be (missing, no permission).
     """
-    base = root.resolve()
-    try:
-        target = (base / name).resolve(strict=True)
-    except RuntimeError:  # how Python < 3.13 reports a symlink loop
-        raise Refused("a symlink loop") from None
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise Refused("a symlink loop") from None
-        raise
-    if base not in target.parents:
-        raise Refused("a link to outside the knowledge base folder")
-    info = os.stat(target)
+    target, info = _real_path(_base(os.fspath(root)), name)
     _check(info)
     handle = os.open(target, _OPEN_FLAGS)
     with os.fdopen(handle, "rb") as stream:
@@ -64,12 +54,46 @@ def read_kb_file(root: Path, name: str) -> bytes:
         if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
             raise Refused("replaced while being read")
         _check(opened)
-        data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise Refused(_too_large())
+        data = stream.read(opened.st_size + 1)  # a byte more than its size: a file still growing shows
+    if len(data) > opened.st_size:
+        raise Refused("changed while being read")
     if b"\x00" in data:
         raise Refused("looks like a binary file (NUL bytes)")
     return data
+
+
+@functools.lru_cache(maxsize=16)
+def _base(root: str) -> str:
+    """The KB folder's real path (resolved once per process: a scan reads every file under it)."""
+    return os.path.realpath(root)
+
+
+def _real_path(base: str, name: str) -> tuple[str, os.stat_result]:
+    """The real path of ``base/name``, symlinks resolved, and its stat; Refused unless it is
+    inside ``base``.
+
+    When no part of the path below ``base`` is a link and it has no "..", it is its own real path:
+    a few lstat calls instead of resolving every folder from the filesystem root.
+    """
+    parts = [part for part in name.replace(os.sep, "/").split("/") if part not in ("", ".")]
+    if parts and ".." not in parts and not os.path.isabs(name):
+        path = base
+        for part in parts:
+            path = os.path.join(path, part)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                break
+        else:
+            return path, info
+    try:
+        target = os.path.realpath(os.path.join(base, name), strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise Refused("a symlink loop") from None
+        raise
+    if not target.startswith(os.path.join(base, "")):
+        raise Refused("a link to outside the knowledge base folder")
+    return target, os.stat(target)
 
 
 def content_key(root: Path, name: str) -> str:
