@@ -46,7 +46,7 @@ def read_kb_file(root: Path, name: str) -> bytes:
     Raises :class:`Refused` for a file that is not to be read (outside the folder, not a regular
     file, too large, binary) and OSError for one that cannot be (missing, no permission).
     """
-    target, info = _real_path(_base(os.fspath(root)), name)
+    target, info = _real_path(_base(os.path.abspath(root)), name)
     _check(info)
     handle = os.open(target, _OPEN_FLAGS)
     with os.fdopen(handle, "rb") as stream:
@@ -63,9 +63,9 @@ def read_kb_file(root: Path, name: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=16)
-def _base(root: str) -> str:
-    """The KB folder's real path (resolved once per process: a scan reads every file under it)."""
-    return os.path.realpath(root)
+def _base(folder: str) -> str:
+    """The real path of an absolute folder path, resolved once per process: a scan reads every file under it."""
+    return os.path.realpath(folder)
 
 
 def _real_path(base: str, name: str) -> tuple[str, os.stat_result]:
