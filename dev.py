@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -56,6 +57,33 @@ def setup(extras: str = "") -> None:
     stamp.write_text(wanted)
 
 
+#: How each package manager installs tmux, which tests/test_tui_tmux.py runs the real app in.
+TMUX_INSTALLS = (
+    (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "tmux"]),
+    (["dnf", "install", "-y", "tmux"],),
+    (["brew", "install", "tmux"],),
+)
+
+
+def system_tools() -> None:
+    """Install tmux with the system's package manager when it is missing (as root, or with sudo
+    that needs no password). Without it the terminal tests skip, and fail when $CI is set."""
+    if shutil.which("tmux"):
+        return
+    for steps in TMUX_INSTALLS:
+        if shutil.which(steps[0][0]) is None:
+            continue
+        as_root = steps[0][0] == "brew" or not hasattr(os, "geteuid") or os.geteuid() == 0
+        _say("installing tmux for the terminal tests")
+        for step in steps:
+            command = step if as_root else ["sudo", "-n", *step]
+            if subprocess.call(command, stdin=subprocess.DEVNULL) != 0:
+                break
+        break
+    if not shutil.which("tmux"):
+        _say("tmux is missing and could not be installed: install it to run the terminal tests")
+
+
 def _run(argv: list[str]) -> int:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     return subprocess.call(argv, cwd=ROOT if argv[1:2] == ["-m"] else None, env=env)
@@ -69,6 +97,7 @@ def main(argv: list[str]) -> int:
     try:
         if command == "test":
             setup("test")
+            system_tools()
             return _run([str(PYTHON), "-m", "pytest", *rest])
         setup()
         if command == "setup":

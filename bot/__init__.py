@@ -28,6 +28,7 @@ _EXPORTS = {
     "KnowledgeBaseError": "bot.errors",
     "CacheError": "bot.errors",
     "ModelError": "bot.errors",
+    "DataError": "bot.errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -35,7 +36,7 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 if TYPE_CHECKING:
     from bot.answer import Answer, answer_question
     from bot.encoder import Encoder, SentenceTransformerEncoder
-    from bot.errors import CacheError, InputError, KnowledgeBaseError, ModelError, ParamsbotError
+    from bot.errors import CacheError, DataError, InputError, KnowledgeBaseError, ModelError, ParamsbotError
     from bot.retriever import DocumentInfo, Hit, Retriever
 
 

@@ -23,6 +23,7 @@ from bot.paragraphs import blocks, first_block
 from bot.ranking import CONFIDENCE_DEPTH
 from bot.reading import MAX_PARTS, Post, QuestionKind, read_post
 from bot.retriever import Hit, Retriever, section_id
+from bot.text import json_for_terminal
 
 Kind = Literal["answer", "calculation", "no_answer"]
 
@@ -77,7 +78,7 @@ class Answer:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False)
+        return json_for_terminal(json.dumps(self.to_json(), ensure_ascii=False))
 
 
 #: Passages looked at when choosing "see also" topics (the sources shown are the first k of them).

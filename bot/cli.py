@@ -7,8 +7,9 @@
     explain calc --preset llama-2-7b parameter calculator
     explain eval                     retrieval quality on data/eval/questions.yaml, per method
 
-Exit codes: 0 answered, 1 the knowledge base has no answer, 2 usage or input error,
-3 the model or the cache cannot be used. For `explain eval`: 0 targets met, 1 targets missed.
+Exit codes (bot/exits.py): 0 answered, 1 the knowledge base has no answer, 2 usage or input
+error, 3 the model, cache or paramsbot's data cannot be used, 130 interrupted, 141 output closed.
+For `explain eval`: 0 targets met, 1 targets missed.
 
 The console script starts in bot.command, which answers the plain one-shot forms itself and
 hands every other command line to this app (importing Typer costs ~0.15 s).
@@ -16,6 +17,7 @@ hands every other command line to this app (importing Typer costs ~0.15 s).
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,9 +28,10 @@ import typer
 from typer.core import TyperGroup
 
 from bot.calc.cli import calc_command
-from bot.command import (EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_NO_ANSWER, EXIT_OK, SOURCES_SHOWN, answer_one,
-                         exit_code, fail, open_retriever, show_warning)
+from bot.command import SOURCES_SHOWN, answer_one, exit_code, fail, open_retriever, show_warning
 from bot.errors import InputError, ParamsbotError
+from bot.exits import (EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_ANSWER,
+                       EXIT_OK)
 
 
 class _AskByDefault(TyperGroup):
@@ -38,6 +41,18 @@ class _AskByDefault(TyperGroup):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
             args = ["ask", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """A closed output and Ctrl+C get their own exit codes (bot.exits): Click gives 1 to a
+        broken pipe, the code for "no answer"."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except OSError as error:
+            if error.errno != errno.EPIPE:
+                raise
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 app = typer.Typer(

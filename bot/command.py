@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.errors import InputError, KnowledgeBaseError, ParamsbotError
+from bot.errors import ParamsbotError
+from bot.exits import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_ANSWER, EXIT_OK
+from bot.text import clean
 
 if TYPE_CHECKING:
     from bot.retriever import Retriever
 
-EXIT_OK, EXIT_NO_ANSWER, EXIT_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
 #: Sources shown with an answer unless -k says otherwise.
 SOURCES_SHOWN = 3
 #: The app's subcommands: a one-word argv naming one of them is never a question.
@@ -51,8 +52,11 @@ def echo(message: str, err: bool = False) -> None:
 
     A stream that declares an encoding the text does not fit (``PYTHONIOENCODING=ascii``, an old
     locale) gets UTF-8, as click gives it: JSON is UTF-8 by definition, and a traceback is worse
-    than a mis-shown character."""
+    than a mis-shown character. Messages on stderr name files and folders, so they are cleaned of
+    escapes and control characters."""
     stream = sys.stderr if err else sys.stdout
+    if err:
+        message = clean(message)
     line = message + "\n"
     try:
         stream.write(line)
@@ -73,7 +77,8 @@ def fail(message: str, code: int = EXIT_INPUT) -> int:
 
 
 def exit_code(error: ParamsbotError) -> int:
-    return EXIT_INPUT if isinstance(error, (InputError, KnowledgeBaseError)) else EXIT_ENVIRONMENT
+    """The exit code an error ends the command with: each error type declares its own (bot.exits)."""
+    return error.exit_code
 
 
 def show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
@@ -122,20 +127,20 @@ def answer_one(question: str, json_output: bool = False, k: int = SOURCES_SHOWN,
 
 def run(argv: Sequence[str]) -> int:
     """Run the command on argv (without the program name); the exit code."""
-    plain = one_shot(argv)
-    if plain is None:
-        return _run_typer(argv)
-    import warnings
-
-    warnings.showwarning = show_warning
     try:
+        plain = one_shot(argv)
+        if plain is None:
+            return _run_typer(argv)
+        import warnings
+
+        warnings.showwarning = show_warning
         return answer_one(*plain)
-    except KeyboardInterrupt:  # what the Typer app does with these two, so both paths end alike
-        return 130
+    except KeyboardInterrupt:  # the Typer app ends alike (bot.cli._AskByDefault.invoke)
+        return EXIT_INTERRUPTED
     except OSError as error:
         if error.errno != errno.EPIPE:
             raise
-        return 1
+        return EXIT_BROKEN_PIPE
 
 
 def _run_typer(argv: Sequence[str]) -> int:

@@ -1,7 +1,7 @@
 """A conversation: follow-up questions read in the light of the previous answer, and its transcript.
 
 "and biases?", "give me an example" or "why?" mean nothing on their own; after "what is a weight"
-they mean "what is a biases", "worked example of a weight" and "why do we need a weight". This
+they mean "what are biases", "worked example of a weight" and "why do we need a weight". This
 module turns such a question into the query to search, using only the previous turn, and leaves a
 question that stands on its own untouched. It is plain Python (the TUI uses it; the one-shot CLI
 does not), so the rules are unit-tested without a screen.
@@ -146,15 +146,23 @@ def _elided(previous: Turn, phrase: str) -> str:
 
 
 def _with_new_subject(previous: Turn, subject: str) -> str:
-    """The previous query with its subject swapped: ("what is a weight", "biases") -> "what is a biases"."""
+    """The previous query with its subject swapped: ("what is a weight", "biases") -> "what are biases"."""
     for term in sorted(previous.terms, key=len, reverse=True):
         pattern = r"(?<![\w-])" + r"[\s_-]*".join(re.escape(w) for w in term.split()) + r"(?![\w-])"
         if term.strip() and re.search(pattern, previous.query, flags=re.I):
-            return re.sub(pattern, lambda _: subject, previous.query, count=1, flags=re.I)
+            return _agree(re.sub(pattern, lambda _: subject, previous.query, count=1, flags=re.I), subject)
     what_is = _WHAT_IS.match(previous.query)
     if what_is:
-        return previous.query[:what_is.start("subject")] + subject
+        return _agree(previous.query[:what_is.start("subject")] + subject, subject)
     return f"{subject} {previous.query}"
+
+
+def _agree(query: str, subject: str) -> str:
+    """A plural subject takes "are" and no article: "what is a biases" reads "what are biases"."""
+    words = subject.split()
+    if not words or not words[-1].lower().endswith("s") or words[-1].lower().endswith("ss"):
+        return query
+    return re.sub(r"(?:\s+is|'s)\s+(?:(?:a|an)\s+)?(?=" + re.escape(subject) + ")", " are ", query, count=1, flags=re.I)
 
 
 def _replace_pronouns(text: str, subject: str) -> str:

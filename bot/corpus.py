@@ -11,7 +11,6 @@ Nothing here imports the model: token counting is passed in as a function.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -22,12 +21,11 @@ from typing import Any
 import yaml
 
 from bot.errors import KnowledgeBaseError
+from bot.kbfiles import markdown_files, read_kb_file
 from bot.text import clean
 
 #: Bump when chunking changes, so indexes built by an older chunker are rebuilt.
 CHUNKER_VERSION = 1
-#: Larger Markdown files are skipped: a knowledge-base article is a few kilobytes.
-MAX_FILE_BYTES = 2_000_000
 
 TokenCounter = Callable[[str], int]
 
@@ -100,19 +98,11 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        """For people: the name cleaned of escapes and control characters (a file name may hold any)."""
+        return f"{clean(self.path)}: {self.reason}"
 
 
 # --- reading files -------------------------------------------------------------------------
-
-def markdown_files(root: Path) -> list[Path]:
-    """Every ``*.md`` below root, sorted, without following directory symlinks (no loops)."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder) / name for name in files if name.lower().endswith(".md"))
-    return sorted(found)
-
 
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -189,20 +179,21 @@ def _first_h1(body: str) -> str:
 
 
 def _title_from_name(path: str) -> str:
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or path
+    stem = clean(path.rsplit("/", 1)[-1].rsplit(".", 1)[0])  # a file name may hold escapes
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or clean(path)
 
 
 def read_documents(root: Path, paths: Iterable[Path] | None = None) -> tuple[list[Document], list[Problem]]:
-    """Read and parse Markdown files below root; unusable files are reported, not fatal."""
+    """Read and parse Markdown files below root; unusable files are reported, not fatal.
+
+    Files are read by :func:`bot.kbfiles.read_kb_file`, which refuses special files, links out
+    of the folder and oversized files before reading them."""
     documents: list[Document] = []
     problems: list[Problem] = []
     for file in markdown_files(root) if paths is None else paths:
         name = relative_name(file, root)
         try:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                raise ValueError(f"larger than {MAX_FILE_BYTES // 1_000_000} MB")
-            documents.append(parse_document(name, file.read_bytes()))
+            documents.append(parse_document(name, read_kb_file(root, name)))
         except OSError as error:
             problems.append(Problem(name, f"cannot read ({error.strerror or error})"))
         except ValueError as error:

@@ -6,11 +6,13 @@ anything else escaping the API is a bug.
 
 from __future__ import annotations
 
+from bot.exits import EXIT_ENVIRONMENT, EXIT_INPUT
+
 
 class ParamsbotError(Exception):
-    """Base class: a problem paramsbot can explain in one line."""
+    """Base class: a problem paramsbot can explain in one line; ``exit_code`` is the command's."""
 
-    exit_code: int = 2
+    exit_code: int = EXIT_INPUT
 
 
 class InputError(ParamsbotError):
@@ -24,13 +26,25 @@ class KnowledgeBaseError(ParamsbotError):
 class CacheError(ParamsbotError):
     """The on-disk index cannot be built, written or trusted."""
 
+    exit_code = EXIT_ENVIRONMENT
+
 
 class ModelError(ParamsbotError):
     """The embedding model cannot be loaded."""
+
+    exit_code = EXIT_ENVIRONMENT
+
+
+class DataError(ParamsbotError):
+    """Data shipped with paramsbot (presets, retrieval settings, translations) is missing or
+    damaged: a broken install, not the user's input."""
+
+    exit_code = EXIT_ENVIRONMENT
 
 
 class ParamsbotWarning(UserWarning):
     """Something works, but worse than it should (e.g. the slow encoder stands in for the fast one)."""
 
 
-__all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError", "ParamsbotWarning"]
+__all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError", "DataError",
+           "ParamsbotWarning"]

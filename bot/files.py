@@ -13,8 +13,11 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+from bot.errors import CacheError
 
 #: Temporary files (and folders) start with a dot and end in .tmp; a killed build may leave some.
 TEMP_GLOB = ".*.tmp"
@@ -100,30 +103,60 @@ def atomic_write_text(path: Path, text: str) -> None:
         Path(temp_name).unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[bool]:
-    """Hold an exclusive lock on folder (POSIX flock); yields whether the lock is really held.
+#: Seconds to wait for another process's lock before giving up: a build suspended with Ctrl+Z
+#: holds it for as long as it is suspended. ``$PARAMSBOT_LOCK_TIMEOUT`` overrides it.
+LOCK_TIMEOUT = 600.0
+LOCK_TIMEOUT_ENV = "PARAMSBOT_LOCK_TIMEOUT"
+#: Waiting longer than this is announced once (``on_wait``), so a waiting command is never silent.
+WAIT_NOTICE = 1.0
 
-    Without a lock (read-only cache, no flock) atomic renames still protect readers, but the
-    caller must not tidy up other writers' temporary files.
+
+def lock_timeout() -> float:
+    """LOCK_TIMEOUT, or ``$PARAMSBOT_LOCK_TIMEOUT`` seconds when that is a number >= 0."""
+    try:
+        value = float(os.environ.get(LOCK_TIMEOUT_ENV, ""))
+    except ValueError:
+        return LOCK_TIMEOUT
+    return value if value >= 0 else LOCK_TIMEOUT
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, what: str = "writer of this folder",
+                on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold an exclusive lock on folder; yields whether the lock is really held.
+
+    ``filelock`` locks with flock where there is one, else with Windows' locks or a lock file, so
+    writers exclude each other everywhere. ``on_wait`` is called once if another process holds the
+    lock for over WAIT_NOTICE seconds; after :func:`lock_timeout` seconds CacheError names ``what``
+    was being waited for. A folder that cannot be written (read-only cache) yields False: atomic
+    renames still protect readers, but the caller must not tidy up other writers' temporary files.
     """
+    with warnings.catch_warnings():  # without fcntl filelock warns it uses a lock file: that is the point
+        warnings.filterwarnings("ignore", "only soft file lock is available")
+        from filelock import FileLock, Timeout  # ~0.1 s to import, and only builds need it
+
+    timeout = lock_timeout()
+    lock = FileLock(folder / ".lock")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / ".lock", "a+")  # noqa: SIM115 - held for the whole block
-    except OSError:
-        yield False  # read-only cache: nothing will be written, so there is nothing to serialise
-        return
-    try:
         try:
-            import fcntl
-
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            locked = True
-        except (ImportError, OSError):
-            locked = False
+            lock.acquire(timeout=min(WAIT_NOTICE, timeout))
+        except Timeout:
+            if on_wait is not None:
+                on_wait()
+            lock.acquire(timeout=max(0.0, timeout - WAIT_NOTICE))
+    except Timeout:
+        raise CacheError(f"gave up after {timeout:g} s waiting for another {what} (is one suspended with "
+                         f"Ctrl+Z? resume or end it); set {LOCK_TIMEOUT_ENV} to wait longer") from None
+    except OSError:
+        locked = False  # read-only cache: nothing will be written, so there is nothing to serialise
+    else:
+        locked = True
+    try:
         yield locked
     finally:
-        handle.close()
+        if locked:
+            lock.release()
 
 
 def remove_stale_temps(folder: Path) -> None:

@@ -38,11 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.corpus import CHUNKER_VERSION, Passage, file_digest, load_corpus, markdown_files, relative_name
+from bot.corpus import CHUNKER_VERSION, Passage, load_corpus, relative_name
 from bot.encoder import Encoder, OnnxModel
 from bot.errors import CacheError, KnowledgeBaseError
 from bot.files import (atomic_write_text, checksum_holds, folder_lock, remove_stale_temps, sha256_file,
                        write_checksum_named)
+from bot.kbfiles import content_key, markdown_files
 from bot.paths import cache_dir
 
 if TYPE_CHECKING:
@@ -50,11 +51,13 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+INDEXES = "indexes"  # under the cache root: one folder per knowledge base
 VERIFIED_STAMP = "verified.json"  # the index file's stat when its checksum last held (files.checksum_holds)
 FLAT, HNSW = "flat-ip", "hnsw-ip"
 
-#: Events a long build reports: ("scan"|"embed"|"index"|"export"|"write", done, total);
-#: "export" (0, 1) comes once, before the model is exported to ONNX.
+#: Events a long build reports: ("wait"|"scan"|"embed"|"index"|"export"|"write", done, total);
+#: "wait" (0, 1) comes once if another process has been building this index for over a second,
+#: "export" (0, 1) once, before the model is exported to ONNX.
 BuildProgress = Callable[[str, int, int], None]
 
 
@@ -126,18 +129,13 @@ def index_folder(kb_root: Path, cache_root: Path | None = None) -> Path:
     resolved = kb_root.resolve()
     tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in resolved.name)[:40] or "kb"
-    return (cache_root or cache_dir()) / "indexes" / f"{safe}-{tag}"
+    return (cache_root or cache_dir()) / INDEXES / f"{safe}-{tag}"
 
 
 def scan_kb(kb_root: Path) -> dict[str, str]:
-    """Content hash of every Markdown file: what decides whether an index is current."""
-    hashes: dict[str, str] = {}
-    for file in markdown_files(kb_root):
-        try:
-            hashes[relative_name(file, kb_root)] = file_digest(file.read_bytes())
-        except OSError:
-            hashes[relative_name(file, kb_root)] = "unreadable"
-    return hashes
+    """Content hash of every Markdown file (or why it is skipped): what decides whether an index is current."""
+    names = (relative_name(file, kb_root) for file in markdown_files(kb_root))
+    return {name: content_key(kb_root, name) for name in names}
 
 
 def _expected_header(encoder: Encoder) -> dict[str, Any]:
@@ -273,7 +271,8 @@ def open_index(
         loaded = _current(folder, root, encoder, hashes, settings)
         if loaded:
             return loaded
-    with folder_lock(folder) as locked:
+    waiting = (lambda: progress("wait", 0, 1)) if progress else None
+    with folder_lock(folder, "build of this index", on_wait=waiting) as locked:
         if not rebuild:  # another process may have built it while we waited for the lock
             loaded = _current(folder, root, encoder, hashes, settings)
             if loaded:
@@ -371,7 +370,7 @@ def _build(kb_root: Path, folder: Path, cache_root: Path, encoder: Encoder, sett
     }
     # Skipped files are recorded too, so an unchanged broken file does not force a rebuild.
     for problem in corpus.problems:
-        manifest["files"][problem.path] = {"sha256": _hash_or_unreadable(kb_root / problem.path)}
+        manifest["files"][problem.path] = {"sha256": content_key(kb_root, problem.path)}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         manifest["index"] = {**previous[0].manifest["index"], **plan} if unchanged else _save_index(folder, index, plan)  # type: ignore[index]
@@ -415,11 +414,39 @@ def _export(encoder: Encoder, cache_root: Path, texts: Sequence[str], manifest: 
     samples = [*texts[:8], *sorted(texts, key=len)[-8:]]  # the first passages and the longest
     announce = (lambda: progress("export", 0, 1)) if progress else None
     try:
-        manifest["onnx"] = ensure_export(encoder, cache_root, samples, announce).to_dict()  # type: ignore[arg-type]
+        manifest["onnx"] = ensure_export(encoder, cache_root, samples, announce,  # type: ignore[arg-type]
+                                         in_use=lambda: exports_in_use(cache_root)).to_dict()
     except ExportFailed as error:
         manifest["onnx_problem"] = str(error)
     except OSError as error:
         manifest["onnx_problem"] = f"the ONNX export could not be saved ({error.strerror or error})"
+
+
+def exports_in_use(cache_root: Path) -> set[str] | None:
+    """The ONNX export folders (relative to the cache root) that some index's manifest names, or
+    None when a manifest cannot be read: then nothing can be known to be unused."""
+    from bot.onnx_export import ExportRecord
+
+    used: set[str] = set()
+    try:
+        folders = [path for path in (cache_root / INDEXES).iterdir() if path.is_dir()]
+    except FileNotFoundError:
+        return used
+    except OSError:
+        return None
+    for folder in folders:
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        except ValueError:
+            continue  # a damaged manifest: that index is rebuilt before it is used
+        record = ExportRecord.from_dict(manifest.get("onnx")) if isinstance(manifest, dict) else None
+        if record is not None:
+            used.add(record.folder)
+    return used
 
 
 def _same_graph(info: dict[str, Any], plan: dict[str, Any]) -> bool:
@@ -449,13 +476,6 @@ def make_index(vectors: Any, plan: dict[str, Any], progress: BuildProgress | Non
             progress("index", min(start + step, count), count)
     index.hnsw.efSearch = int(params["efSearch"])
     return index
-
-
-def _hash_or_unreadable(path: Path) -> str:
-    try:
-        return file_digest(path.read_bytes())
-    except OSError:
-        return "unreadable"
 
 
 def _save_index(folder: Path, index: faiss.Index, plan: dict[str, Any]) -> dict[str, Any]:

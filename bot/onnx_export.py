@@ -102,15 +102,18 @@ _VERIFIED: dict[str, tuple[Path, str, dict[str, Any]]] = {}
 
 
 def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples: Sequence[str] = (),
-                  announce: Callable[[], None] | None = None) -> ExportRecord:
+                  announce: Callable[[], None] | None = None,
+                  in_use: Callable[[], set[str] | None] | None = None) -> ExportRecord:
     """A verified ONNX export of the encoder's model in the cache, made now if there is none.
 
     ``samples`` (e.g. some of the passages being indexed) are verified besides VERIFY_TEXTS;
-    ``announce`` is called before a (slow) export. Raises ExportFailed with a one-line reason,
-    or OSError when the cache cannot be written.
+    ``announce`` is called before a (slow) export. After a new export, older export folders are
+    deleted only if ``in_use`` (the folders, relative to the cache root, that indexes still name;
+    None if unknown) leaves them out: another index may be answering with one. Raises ExportFailed
+    with a one-line reason, or OSError when the cache cannot be written.
     """
     home = model_folder(cache_root, encoder)
-    with folder_lock(home) as locked:
+    with folder_lock(home, "export of this model") as locked:
         stored = _stored_export(home)
         if stored is not None:
             return _record(cache_root, *stored)
@@ -134,9 +137,7 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
                 check.update(verify(encoder, temp, samples))
 
             final, checksum = _publish(home, export)
-        for old in home.glob("onnx-*"):
-            if old != final:
-                shutil.rmtree(old, ignore_errors=True)
+        _remove_unused(cache_root, home, final, in_use() if in_use else None)
         atomic_write_text(home / EXPORT_JSON, json.dumps({
             "folder": final.name, "sha256": checksum, "model_id": encoder.model_id,
             "fingerprint": encoder.fingerprint, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -144,6 +145,15 @@ def ensure_export(encoder: SentenceTransformerEncoder, cache_root: Path, samples
         }, indent=1))
         _VERIFIED[encoder.fingerprint] = (final, checksum, {k: v for k, v in check.items() if k != "copied_from"})
         return _record(cache_root, final, checksum)
+
+
+def _remove_unused(cache_root: Path, home: Path, current: Path, in_use: set[str] | None) -> None:
+    """Delete the model's older export folders that no index names (none, if that is unknown)."""
+    if in_use is None:
+        return
+    for old in home.glob("onnx-*"):
+        if old != current and old.relative_to(cache_root).as_posix() not in in_use:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def stored_twin(encoder: object, cache_root: Path) -> OnnxEncoder | None:

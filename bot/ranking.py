@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from bot.errors import KnowledgeBaseError
+from bot.errors import DataError
 from bot.paths import data_dir
 
 if TYPE_CHECKING:
@@ -66,11 +66,11 @@ class RetrievalSettings:
             methods = {m: MethodSettings(**data["methods"][m]) for m in METHODS}
             settings = cls(method=data["method"], methods=methods, figures=data.get("figures", {}))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise KnowledgeBaseError(
+            raise DataError(
                 f"retrieval settings unusable ({path}: {error}); run `explain eval --calibrate`"
             ) from None
         if settings.method not in METHODS:
-            raise KnowledgeBaseError(f"unknown retrieval method {settings.method!r} in {path}")
+            raise DataError(f"unknown retrieval method {settings.method!r} in {path}")
         return settings
 
     @classmethod
@@ -78,7 +78,7 @@ class RetrievalSettings:
         """The saved settings, or dense retrieval with no threshold when there are none yet."""
         try:
             return cls.load()
-        except KnowledgeBaseError:
+        except DataError:
             return cls(method="dense", methods={m: MethodSettings(threshold=0.0) for m in METHODS})
 
     def to_json(self) -> dict[str, Any]:

@@ -13,10 +13,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from bot.answer import Answer
+from bot.text import clean
 
 if TYPE_CHECKING:
     from bot.evaluation import Report
     from bot.index import BuildProgress
+
+
+#: What a command says when another process is building the index it needs.
+WAITING = "waiting for another build of this index…"
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -40,15 +45,15 @@ def plain_text(answer: Answer, kb_root: str) -> str:
     lines = [answer.answer.rstrip(), ""]
     if answer.examples:
         lines.append("Worked examples:")
-        lines += [f"  - {e.title} ({e.path})" for e in answer.examples]
+        lines += [f"  - {e.title} ({clean(e.path)})" for e in answer.examples]
         lines.append("")
     if answer.see_also:
         lines.append("See also:")
-        lines += [f"  - {e.title} ({e.path})" for e in answer.see_also]
+        lines += [f"  - {e.title} ({clean(e.path)})" for e in answer.see_also]
         lines.append("")
     if answer.sources and answer.kind != "no_answer":
-        lines.append(f"Sources (in {kb_root}):")
-        lines += [f"  {n}. {s.heading} ({s.path}, score {s.score:.2f})"
+        lines.append(f"Sources (in {clean(kb_root)}):")
+        lines += [f"  {n}. {s.heading} ({clean(s.path)}, score {s.score:.2f})"
                   for n, s in enumerate(answer.sources, 1)]
         lines.append("")
     return "\n".join(lines)
@@ -65,17 +70,17 @@ def _print_rich(answer: Answer, kb_root: str, stream: TextIO) -> None:
         console.print()
         console.print(Text("Worked examples", style="bold"))
         for e in answer.examples:
-            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
+            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {clean(e.path)}"))
     if answer.see_also:
         console.print()
         console.print(Text("See also", style="bold"))
         for e in answer.see_also:
-            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {e.path}"))
+            console.print(Text.assemble("  • ", (e.title, "cyan"), f"  {clean(e.path)}"))
     if answer.sources and answer.kind != "no_answer":
         console.print()
-        console.print(Text(f"Sources  ({kb_root})", style="bold"))
+        console.print(Text(f"Sources  ({clean(kb_root)})", style="bold"))
         for n, s in enumerate(answer.sources, 1):
-            console.print(Text.assemble(f"  {n}. ", s.heading, (f"  {s.path}  {s.score:.2f}", "dim")))
+            console.print(Text.assemble(f"  {n}. ", s.heading, (f"  {clean(s.path)}  {s.score:.2f}", "dim")))
 
 
 def print_eval(report: Report, misses: bool = False, stream: TextIO | None = None) -> None:
@@ -119,7 +124,9 @@ def build_progress(stream: TextIO | None = None) -> Iterator[BuildProgress]:
 
         def plain(stage: str, done: int, total: int) -> None:
             nonlocal announced
-            if stage == "embed" and not announced:
+            if stage == "wait":
+                stream.write(f"paramsbot: {WAITING}\n")
+            elif stage == "embed" and not announced:
                 stream.write(f"paramsbot: building the index ({total} passages)...\n")
                 announced = True
             elif stage == "export":
@@ -139,6 +146,8 @@ def build_progress(stream: TextIO | None = None) -> Iterator[BuildProgress]:
 
         def rich_progress(stage: str, done: int, total: int) -> None:
             nonlocal task
+            if stage == "wait":
+                bar.console.print(WAITING, markup=False, highlight=False)
             if stage != "embed":
                 return
             if task is None:

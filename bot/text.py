@@ -31,3 +31,13 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """Clean and fold to a single line (for questions and error messages)."""
     return " ".join(clean(text).split())
+
+
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def json_for_terminal(document: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, the C1 controls and the
+    line separators written as ``\\uXXXX`` escapes: the same JSON value, but nothing in it that a
+    terminal acts on (``json.dumps`` escapes only the C0 controls). File names can hold any of these."""
+    return _RAW_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", document)

@@ -20,8 +20,8 @@ from bot.paths import data_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
+import torch  # noqa: E402 - hard dependencies: a broken install fails here rather than skipping
+import transformers  # noqa: E402
 
 # DeepSeek with n_shared_experts = 0 builds an empty shared MLP; torch warns, the count is still right.
 pytestmark = pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")

@@ -18,8 +18,10 @@ LLAMA = Turn("How many parameters does Llama 2 7B have?", "How many parameters d
 
 @pytest.mark.parametrize(("previous", "question", "query"), [
     # "and X?" asks the previous question about X.
-    (WEIGHT, "and biases?", "what is a biases"),
-    (WEIGHT, "What about biases?", "what is a biases"),
+    (WEIGHT, "and biases?", "what are biases"),
+    (WEIGHT, "What about biases?", "what are biases"),
+    (Turn("what's a weight", "what's a weight", "Weights", ("weight",)), "and LLMs?", "what are LLMs"),
+    (WEIGHT, "and loss?", "what is a loss"),
     (LLAMA, "what about GPT-2?", "How many parameters does GPT-2 have?"),
     (LLAMA, "and Llama 2 13B?", "How many parameters does Llama 2 13B have?"),
     # ... or adds a qualifier, or asks for another quantity of the same subject.
@@ -61,7 +63,7 @@ def test_without_a_previous_answer_nothing_changes() -> None:
 
 
 def test_questions_are_cleaned_first() -> None:
-    assert follow_up_query("  and\x1b[31m biases? ", WEIGHT) == "what is a biases"
+    assert follow_up_query("  and\x1b[31m biases? ", WEIGHT) == "what are biases"
 
 
 DOCUMENTS = {
@@ -137,5 +139,6 @@ def test_the_subject_survives_an_example_and_a_why() -> None:
 def test_a_new_subject_is_not_carried_over() -> None:
     conversation = Conversation()
     conversation.record("what is a weight", "what is a weight", _answer("what is a weight"), DOCUMENTS)
-    conversation.record("and biases?", "what is a biases", _answer("what is a biases"), DOCUMENTS)
-    assert conversation.previous is not None and conversation.previous.subject == "a biases"
+    conversation.record("and biases?", "what are biases", _answer("what are biases"), DOCUMENTS)
+    assert conversation.previous is not None and conversation.previous.subject == "biases"
+    assert conversation.query_for("why?") == "why do we need biases"

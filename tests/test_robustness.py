@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -181,7 +182,12 @@ def test_terminal_output_has_no_escape_from_input(make_kb):
             if not chunk:
                 break
             output += chunk
-    os.waitpid(pid, 0)
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):  # reaped within the same deadline, never waited on for ever
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)  # a killed child is reaped at once
+            pytest.fail("explain on a terminal did not finish within 240 s")
+        time.sleep(0.05)
     assert b"Bias trick" in output
     for forbidden in (b"\x1b]0;", b"\x1b]2;", b"\x07", b"\x1b[5m", b"retitled\x07"):
         assert forbidden not in output

@@ -15,6 +15,7 @@ from tui_support import FakeRetriever, fake_factory, flat_text, screen_text, wai
 from bot.answer import Answer
 from bot.errors import KnowledgeBaseError
 from bot.tui.app import ParamsbotApp
+from bot.tui.links import resolve
 from bot.tui.screens.help import HelpScreen
 from bot.tui.screens.link_picker import LinkPicker
 from bot.tui.screens.reader import ReaderScreen
@@ -144,15 +145,23 @@ async def test_a_source_link_scrolls_the_reader_to_its_section(app: ParamsbotApp
 
 
 async def test_clicked_links_inside_kb_text_resolve_relative_to_their_file(app: ParamsbotApp) -> None:
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_until(pilot, lambda: app.documents)
         app.follow("examples/two-inputs.md")  # as written in biases.md
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
         app.follow("../weights.md", base="examples/two-inputs.md")
         await wait_until(pilot, lambda: app.screen.page.path == "weights.md")  # type: ignore[attr-defined]
+        outside = app.kb_root.parent / "outside.md"  # a target that exists: refusing it is the point
+        outside.write_text("## Secret\n\nswordfish\n")
+        assert resolve("../outside.md", "biases.md") is None
+        app.follow("../outside.md", base="biases.md")
         app.follow("../../etc/passwd.md", base="biases.md")
         await pilot.pause()
         assert app.screen.page.path == "weights.md"  # type: ignore[attr-defined]
+        (app.kb_root / "leak.md").symlink_to(outside)  # inside by name, outside once resolved
+        app.follow("leak.md", base="weights.md")
+        await wait_until(pilot, lambda: "outside the knowledge base" in flat_text(app))
+        assert app.screen.page.path == "weights.md" and "swordfish" not in screen_text(app)  # type: ignore[attr-defined]
 
 
 async def test_follow_up_questions_use_the_previous_topic(app: ParamsbotApp) -> None:
@@ -161,11 +170,11 @@ async def test_follow_up_questions_use_the_previous_topic(app: ParamsbotApp) -> 
         assert app.conversation.exchanges[-1].answer.sources[0].path == "weights.md"
         answer = await ask(pilot, app, "and biases?")
         exchange = app.conversation.exchanges[-1]
-        assert exchange.query == "what is a biases"
+        assert exchange.query == "what are biases"
         assert answer.sources[0].path == "biases.md"
-        assert "(taken as: what is a biases)" in screen_text(app)
+        assert "(taken as: what are biases)" in screen_text(app)
         await ask(pilot, app, "why?")
-        assert app.conversation.exchanges[-1].query == "why do we need a biases"
+        assert app.conversation.exchanges[-1].query == "why do we need biases"
         assert app.conversation.exchanges[-1].answer.sources[0].heading == "Biases > Why do we need biases?"
 
 

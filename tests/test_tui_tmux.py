@@ -1,5 +1,8 @@
 """The real `explain` app in a real terminal (tmux): it opens, answers from the real index and
-model, and quits cleanly with Ctrl+Q."""
+model, and quits cleanly with Ctrl+Q.
+
+``python3 dev.py test`` installs tmux when it can; without it these tests skip, except under CI
+(``$CI`` set, as .ci/run does), where they fail: a missing tool must not pass for a passing test."""
 
 from __future__ import annotations
 
@@ -15,14 +18,24 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def tmux_installed() -> None:
+    if shutil.which("tmux") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is not installed (python3 dev.py test installs it where it can)")
+        pytest.skip("tmux is not installed")
+
+
+def _tmux(*args: str, check: bool = True) -> str:
+    """Run one tmux command (bounded: a hung tmux must not hang the suite); its stdout."""
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check, timeout=30).stdout
 
 
 def _capture(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+    return _tmux("capture-pane", "-p", "-t", session, check=False)
 
 
 def _wait_for(session: str, text: str, timeout: float) -> str:
@@ -37,7 +50,7 @@ def _wait_for(session: str, text: str, timeout: float) -> str:
 
 
 def _quit_and_read_exit(session: str) -> str:
-    subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+    _tmux("send-keys", "-t", session, "C-q")
     return _wait_for(session, "paramsbot-exit=", 30)
 
 
@@ -46,23 +59,23 @@ def _start(session: str, cache: Path, config: Path) -> None:
     # COLUMNS/LINES may be inherited from the test process (80x24); the pane's real size must win.
     command = (f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {shlex.quote(sys.executable)} -m bot; "
                f"echo paramsbot-exit=$?; sleep 120")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    "-e", f"PYTHONPATH={REPO}", "-e", f"PARAMSBOT_CACHE_DIR={cache}",
-                    "-e", f"PARAMSBOT_CONFIG_DIR={config}", "-e", "HF_HUB_OFFLINE=1",
-                    command], check=True)
+    _tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+          "-e", f"PYTHONPATH={REPO}", "-e", f"PARAMSBOT_CACHE_DIR={cache}",
+          "-e", f"PARAMSBOT_CONFIG_DIR={config}", "-e", "HF_HUB_OFFLINE=1", command)
 
 
-def test_quitting_while_the_index_builds_is_immediate(isolated_cache: Path, tmp_path: Path) -> None:
+def test_quitting_while_the_index_builds_stops_the_build(isolated_cache: Path, tmp_path: Path) -> None:
+    """Ctrl+Q during the first build ends the app without finishing the build: no index is saved
+    (the build stops at its next batch), and the next start builds it afresh."""
     session = f"paramsbot-test-quit-{os.getpid()}"
     _start(session, isolated_cache, tmp_path / "config")
     try:
         _wait_for(session, "building index", 120)
-        started = time.monotonic()
         screen = _quit_and_read_exit(session)
-        assert time.monotonic() - started < 10  # not after the build
         assert "paramsbot-exit=0" in screen and "Traceback" not in screen
+        assert not list(isolated_cache.glob("indexes/*/manifest.json")), "the app waited for the build"
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _tmux("kill-session", "-t", session, check=False)
 
 
 def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp_path: Path) -> None:
@@ -70,9 +83,9 @@ def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp
     _start(session, isolated_cache, tmp_path / "config")
     try:
         _wait_for(session, "Ask about LLM parameters", 60)  # the input is there at once...
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "what is a bias"], check=True)
-        time.sleep(0.3)
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # ...even while loading
+        _tmux("send-keys", "-t", session, "-l", "what is a bias")
+        _wait_for(session, "what is a bias", 30)
+        _tmux("send-keys", "-t", session, "Enter")  # ...even while loading
         # The index is built and the model loaded, then the answer shows from its top: the question,
         # the answer (the bar marks it), its links and its sources from biases.md.
         screen = _wait_for(session, "Sources:", 600)
@@ -82,4 +95,4 @@ def test_explain_app_in_tmux_answers_and_quits_cleanly(isolated_cache: Path, tmp
         assert "paramsbot-exit=0" in screen
         assert "Traceback" not in screen
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        _tmux("kill-session", "-t", session, check=False)

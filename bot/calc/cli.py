@@ -8,7 +8,8 @@
     explain calc --preset llama-2-7b --tokens 2T --json
     explain calc --list-presets
 
-Exit codes follow ``explain``: 0 done, 2 bad input (one line on stderr, naming the field).
+Exit codes follow ``explain`` (bot.exits): 0 done, 2 bad input (one line on stderr, naming the
+field), 3 paramsbot's own preset data is damaged.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.errors import InputError
+from bot.errors import InputError, ParamsbotError
+from bot.exits import EXIT_INPUT, EXIT_OK
 
-EXIT_INPUT = 2
 
+def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    from bot.command import fail  # one line on stderr, cleaned like every other error
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"explain: {message}", err=True)
-    return typer.Exit(EXIT_INPUT)
+    return typer.Exit(fail(message, code))
 
 
 def parse_context(text: str) -> int:
@@ -69,7 +70,7 @@ def calc_command(
                 typer.echo(json.dumps([_preset_json(p) for p in items], ensure_ascii=False))
             else:
                 typer.echo(presets_text(items), nl=False)
-            raise typer.Exit(0)
+            raise typer.Exit(EXIT_OK)
         chosen = [name for name, value in (("--preset", preset), ("--config", config), ("--weights", weights),
                                            ("--layers", layers)) if value is not None]
         if len(chosen) != 1:
@@ -98,8 +99,8 @@ def calc_command(
             result = report_for_weights(weights, precision=precision, tokens=options["tokens"])
         else:
             result = report(preset_store.get_preset(preset or ""), **options)  # type: ignore[arg-type]
-    except InputError as error:
-        raise _fail(str(error)) from None
+    except ParamsbotError as error:
+        raise _fail(str(error), error.exit_code) from None
     if json_output:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

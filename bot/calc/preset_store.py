@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.calc.hfconfig import ConfigReading, from_hf_config
 from bot.calc.spec import PublishedModel, TransformerSpec
-from bot.errors import InputError
+from bot.errors import DataError, InputError
 from bot.paths import data_dir
 
 PRESETS_FILE = "presets.json"
@@ -75,7 +75,7 @@ def _build(name: str, raw: dict[str, Any]) -> Preset:
                       aliases=tuple(raw.get("aliases", ())), notes=tuple(raw.get("notes", ())),
                       paper_table=raw.get("paper_table"))
     except (KeyError, TypeError) as error:
-        raise InputError(f"preset {name} in {PRESETS_FILE} is malformed (missing {error})") from None
+        raise DataError(f"preset {name} in {PRESETS_FILE} is malformed (missing {error})") from None
     if raw.get("published_only"):
         published = PublishedModel(family=raw["family"], params_total=int(raw["params_total"]),
                                    params_active=raw.get("params_active"),
@@ -93,9 +93,13 @@ def load_presets() -> dict[str, Preset]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"preset file not found: {path}") from None
+        raise DataError(f"preset file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"cannot read the preset file {path}: {error}") from None
     except json.JSONDecodeError as error:
-        raise InputError(f"preset file {path} is not JSON (line {error.lineno}: {error.msg})") from None
+        raise DataError(f"preset file {path} is not JSON (line {error.lineno}: {error.msg})") from None
+    if not isinstance(raw, dict) or not all(isinstance(entry, dict) for entry in raw.values()):
+        raise DataError(f"preset file {path} must map each preset name to its description")
     return {name: _build(name, entry) for name, entry in raw.items()}
 
 

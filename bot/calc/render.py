@@ -145,7 +145,7 @@ def print_report(r: Report, stream: TextIO | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stream, highlight=False)
+    console = Console(file=stream, highlight=False, markup=False)  # "[published figure]" is text, not markup
     console.print(Text(r.title, style="bold"))
     for line in _summary(r):
         console.print(line)
@@ -184,8 +184,8 @@ def print_report(r: Report, stream: TextIO | None = None) -> None:
         console.print(Text(line, style="dim"))
     if r.kv_cache:
         kv = r.kv_cache
-        console.print(f"KV cache ({kv['context']:,} tokens, batch {kv['batch']}, {kv['precision']}): "
-                      f"[bold]{fmt.gb(kv['bytes'])}[/bold]")
+        console.print(Text.assemble(f"KV cache ({kv['context']:,} tokens, batch {kv['batch']}, {kv['precision']}): ",
+                                    (fmt.gb(kv["bytes"]), "bold")))
         console.print(Text(f"  = {kv['formula']}", style="dim"))
     console.print(Text("Compute", style="bold"))
     for line in _compute_lines(r):

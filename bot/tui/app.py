@@ -23,7 +23,6 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Markdown, TabbedContent, Tabs
@@ -31,6 +30,7 @@ from textual.widgets import Input, Markdown, TabbedContent, Tabs
 from bot.conversation import Conversation
 from bot.errors import ParamsbotError
 from bot.paths import kb_dir
+from bot.text import clean
 from bot.tui import messages as msg
 from bot.tui.commands import PaletteCommand, ParamsbotCommands
 from bot.tui.links import Link, kb_href, resolve
@@ -114,6 +114,13 @@ class ParamsbotApp(App[None]):
         self._settings = load_settings()
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry outside text (file names, errors, links), so they are shown as
+        written: markup is off unless asked for ("[/]" in a file name would crash Textual's parser),
+        and escapes and control characters are removed."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=markup)
 
     def get_default_screen(self) -> Screen[Any]:
         return self._main
@@ -476,7 +483,7 @@ class ParamsbotApp(App[None]):
         except OSError as error:
             self.notify(f"Cannot write {path}: {error.strerror or error}", severity="error")
             return
-        self.notify(escape(str(path)), title="Conversation exported")
+        self.notify(str(path), title="Conversation exported")
 
     def palette_commands(self) -> list[PaletteCommand]:
         """What Ctrl+P offers (bot.tui.commands matches against these)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.corpus import parse_document, read_documents
 from bot.errors import KnowledgeBaseError
+from bot.kbfiles import read_kb_file
 from bot.retriever import DocumentInfo
 from bot.tui.links import Link, document_links
 
@@ -58,12 +59,8 @@ def read_topics(kb_root: Path) -> Topics:
 
 def read_page(kb_root: Path, path: str, documents: dict[str, DocumentInfo], anchor: str = "") -> Page:
     """One KB file, by KB-relative path; KnowledgeBaseError (one line) when it cannot be shown."""
-    root = kb_root.resolve()
-    file = (root / path).resolve()
-    if root not in file.parents:
-        raise KnowledgeBaseError(f"{path} is outside the knowledge base")
     try:
-        document = parse_document(path, file.read_bytes())
+        document = parse_document(path, read_kb_file(kb_root, path))
     except OSError as error:
         raise KnowledgeBaseError(f"cannot read {path}: {error.strerror or error}") from None
     except ValueError as error:

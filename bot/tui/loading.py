@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-#: (stage, done, total): stages are "open", "scan", "embed", "write" (from the index) and "model".
+#: (stage, done, total): stages are "open", "wait", "scan", "embed", "write" (from the index) and "model".
 Progress = Callable[[str, int, int], None]
 RetrieverFactory = Callable[[Progress], Any]
 
@@ -38,6 +38,7 @@ def status_text(stage: str, done: int, total: int) -> str:
         return f"building index {done}/{total}"
     return {
         "open": "opening the index…",
+        "wait": "waiting for another build of this index…",
         "scan": "reading the knowledge base…",
         "embed": "building the index…",
         "write": "saving the index…",
@@ -49,8 +50,10 @@ def status_text(stage: str, done: int, total: int) -> str:
 
 def advice_for(error: BaseException) -> str:
     """What a person can do about an error that stops the knowledge base from loading."""
-    from bot.errors import CacheError, KnowledgeBaseError, ModelError
+    from bot.errors import CacheError, DataError, KnowledgeBaseError, ModelError
 
+    if isinstance(error, DataError):
+        return "paramsbot's own data files are damaged: reinstall paramsbot."
     if isinstance(error, KnowledgeBaseError):
         return "Check that the folder exists and holds Markdown files (explain --kb FOLDER)."
     if isinstance(error, CacheError):

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
@@ -25,8 +26,9 @@ class LinkPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="link-box"):
-            yield Label(self.title_text, id="link-title")
-            yield OptionList(*[Option(f"{link.group}: {link.label}", id=str(n)) for n, link in enumerate(self.links)],
+            yield Label(Content(self.title_text), id="link-title")  # labels are KB text: never markup
+            yield OptionList(*[Option(Content(f"{link.group}: {link.label}"), id=str(n))
+                               for n, link in enumerate(self.links)],
                              id="link-list")
 
     @on(OptionList.OptionSelected)

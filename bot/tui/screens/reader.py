@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from bot.corpus import slugify
+from bot.text import clean
 from bot.tui.kb_docs import Page
 from bot.tui.links import links_markdown
 from bot.tui.widgets.kb_markdown import KBMarkdown
@@ -28,7 +29,7 @@ class ReaderScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         kind = "Worked example" if self.page.kind == "example" else "Article"
-        yield Static(Text.assemble((self.page.title, "bold"), f"  {kind} · {self.page.path}"), id="reader-title")
+        yield Static(Text.assemble((self.page.title, "bold"), f"  {kind} · {clean(self.page.path)}"), id="reader-title")
         with VerticalScroll(id="reader-scroll"):
             yield KBMarkdown(id="reader-body", base_path=self.page.path)
             if self.page.links:

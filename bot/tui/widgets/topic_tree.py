@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.message import Message
 from textual.widgets import Tree
@@ -12,7 +13,10 @@ from bot.tui.kb_docs import Topics
 
 
 class TopicTree(Tree[str]):
-    """Given the KB's topics; choosing a leaf posts TopicChosen with its KB path."""
+    """Given the KB's topics; choosing a leaf posts TopicChosen with its KB path.
+
+    Titles and file names are the KB's text, shown as written: labels are never read as markup.
+    """
 
     @dataclass
     class TopicChosen(Message):
@@ -22,6 +26,9 @@ class TopicTree(Tree[str]):
         super().__init__("Knowledge base", **kwargs)  # type: ignore[arg-type]
         self.show_root = False
         self.root.add_leaf("loading the knowledge base…")
+
+    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+        return Text(label) if isinstance(label, str) else label
 
     def show(self, topics: Topics) -> None:
         self.clear()
