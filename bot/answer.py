@@ -40,6 +40,7 @@ class Source:
     score: float
     id: str = ""
     anchor: str = ""
+    location: str = ""  # "biases.md#L12-L30": the path and the lines the passage comes from
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ class Answer:
             "question": self.question,
             "kind": self.kind,
             "answer": self.answer,
-            "sources": [{"title": s.title, "path": s.path, "heading": s.heading, "score": s.score}
-                        for s in self.sources],
+            "sources": [{"title": s.title, "path": s.path, "heading": s.heading, "score": s.score,
+                         "location": s.location} for s in self.sources],
             "examples": [asdict(e) for e in self.examples],
             "see_also": [asdict(e) for e in self.see_also],
             "calculation": self.calculation,
@@ -227,4 +228,4 @@ def see_also(shown: list[Hit], pool: list[Hit], retriever: Retriever, limit: int
 
 def _source(hit: Hit) -> Source:
     return Source(title=hit.title, path=hit.path, heading=hit.heading, score=hit.score,
-                  id=hit.id, anchor=hit.anchor)
+                  id=hit.id, anchor=hit.anchor, location=hit.location)

@@ -29,7 +29,8 @@ def test_json_answer_contract(mini_kb):
     assert data["kind"] == "answer" and data["question"] == "what is a bias"
     assert data["answer"].startswith("**What is a bias?**")
     assert data["sources"][0] == {"title": "Biases", "path": "biases.md",
-                                  "heading": "Biases > What is a bias?", "score": data["sources"][0]["score"]}
+                                  "heading": "Biases > What is a bias?", "score": data["sources"][0]["score"],
+                                  "location": "biases.md#L11-L12"}  # the lines of the section's text
     assert data["examples"] == [{"title": "A neuron with two inputs", "path": "examples/two-inputs.md"}]
     assert data["calculation"] is None
 
