@@ -26,7 +26,7 @@ EXIT_OK, EXIT_NO_ANSWER, EXIT_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
 #: Sources shown with an answer unless -k says otherwise.
 SOURCES_SHOWN = 3
 #: The app's subcommands: a one-word argv naming one of them is never a question.
-SUBCOMMANDS = frozenset({"ask", "calc", "eval"})
+SUBCOMMANDS = frozenset({"ask", "calc", "eval", "mcp"})
 
 
 def one_shot(argv: Sequence[str]) -> tuple[str, bool] | None:
