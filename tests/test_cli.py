@@ -115,7 +115,7 @@ def test_subprocess_json_and_exit_codes(mini_kb, tmp_path):
     assert refused.returncode == 1 and json.loads(refused.stdout)["kind"] == "no_answer"
 
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "textual")
+HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "textual", "mcp", "mcp_types", "uvicorn")
 
 
 @pytest.mark.parametrize("code", [
