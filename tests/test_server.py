@@ -251,3 +251,37 @@ def test_stdio_builds_with_progress_on_stderr_and_exits_on_eof_and_sigterm(mini_
     assert second.returncode == 0 and stdout == b""
     log = (tmp_path / "second.txt").read_text()
     assert "Traceback" not in log and "building the index" not in log  # opened, not rebuilt
+
+
+@pytest.mark.parametrize(("text", "host", "port", "loopback"), [
+    ("8000", "127.0.0.1", 8000, True), ("localhost:1", "localhost", 1, True), ("[::1]:9000", "::1", 9000, True),
+    ("0.0.0.0:8000", "0.0.0.0", 8000, False), ("example.org:443", "example.org", 443, False),
+])
+def test_endpoints_are_parsed(text: str, host: str, port: int, loopback: bool) -> None:
+    from bot.server import Endpoint
+
+    endpoint = Endpoint.parse(text)
+    assert (endpoint.host, endpoint.port, endpoint.loopback) == (host, port, loopback)
+
+
+@pytest.mark.parametrize("text", ["", "host:", "x:70000", "x:0", "x:-1", "8000x"])
+def test_bad_endpoints_are_input_errors(text: str) -> None:
+    from bot.errors import InputError
+    from bot.server import Endpoint
+
+    with pytest.raises(InputError, match=r"\[HOST:\]PORT"):
+        Endpoint.parse(text)
+
+
+def test_a_remote_server_still_checks_origins() -> None:
+    from mcp.server.transport_security import TransportSecurityMiddleware
+
+    from bot.server import Endpoint
+
+    checks = TransportSecurityMiddleware(Endpoint("0.0.0.0", 8000).security())
+    name = socket.gethostname()
+    assert checks.settings.enable_dns_rebinding_protection
+    assert checks._validate_host(f"{name}:8000") and checks._validate_host("127.0.0.1:8000")
+    assert not checks._validate_host("evil.example:8000")
+    assert checks._validate_origin(f"http://{name}:8000") and checks._validate_origin("http://localhost:3000")
+    assert not checks._validate_origin("http://evil.example") and not checks._validate_origin(f"http://{name}.evil.example")
