@@ -73,9 +73,10 @@ class Toolbox:
     def answer(self, question: str) -> dict[str, Any]:
         """The same object ``explain --json QUESTION`` prints."""
         from bot.answer import answer_question
+        from bot.command import SOURCES_SHOWN
 
         with self._lock:
-            return answer_question(question, self.retriever).to_json()
+            return answer_question(question, self.retriever, k=SOURCES_SHOWN).to_json()
 
     def read(self, path: str, anchor: str | None = None, lines: str | None = None) -> dict[str, Any]:
         """A KB file, one of its sections or a line range (see bot.excerpt)."""

@@ -77,6 +77,9 @@ async def test_stdio_tools_resources_and_errors(kb_with_link: Path, tmp_path: Pa
             answered = structured(await client.call_tool("answer", {"question": "what is a weight"}))
             assert set(answered) == {"question", "kind", "answer", "sources", "examples", "see_also", "calculation"}
             assert answered["kind"] == "answer" and answered["sources"][0]["location"].startswith("weights.md#L")
+            cli = subprocess.run([sys.executable, "-m", "bot", "--kb", str(kb_with_link), "--json", "what is a weight"],
+                                 cwd=REPO, env=server_env(tmp_path / "cache"), capture_output=True, timeout=TIMEOUT)
+            assert answered == json.loads(cli.stdout), cli.stderr  # the same object as explain --json
 
             section = structured(await client.call_tool("read", {"path": "biases.md", "anchor": "why-does-a-neuron-need-a-bias"}))
             assert section["text"].startswith("Without a bias") and section["line_start"] == 16
