@@ -52,7 +52,7 @@ class Toolbox:
 
     retriever: Retriever
     allow_files: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def kb_files(self) -> list[str]:
