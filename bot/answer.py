@@ -43,6 +43,7 @@ class Source:
     score: float
     id: str = ""
     anchor: str = ""
+    location: str = ""  # "biases.md#L12-L30": the path and the lines the passage comes from
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ class Answer:
             "question": self.question,
             "kind": self.kind,
             "answer": self.answer,
-            "sources": [{"title": s.title, "path": s.path, "heading": s.heading, "score": s.score}
-                        for s in self.sources],
+            "sources": [{"title": s.title, "path": s.path, "heading": s.heading, "score": s.score,
+                         "location": s.location} for s in self.sources],
             "examples": [asdict(e) for e in self.examples],
             "see_also": [asdict(e) for e in self.see_also],
             "calculation": self.calculation,
@@ -292,4 +293,4 @@ def see_also(shown: list[Hit], pool: list[Hit], retriever: Retriever, limit: int
 
 def _source(hit: Hit) -> Source:
     return Source(title=hit.title, path=hit.path, heading=hit.heading, score=hit.score,
-                  id=hit.id, anchor=hit.anchor)
+                  id=hit.id, anchor=hit.anchor, location=hit.location)

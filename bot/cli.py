@@ -6,6 +6,7 @@
     explain --batch FILE             JSON Lines, one answer per input line (- for stdin)
     explain calc --preset llama-2-7b parameter calculator
     explain eval                     retrieval quality on data/eval/questions.yaml, per method
+    explain mcp [--http [HOST:]PORT] the knowledge base and calculator as an MCP server
 
 Exit codes (bot/exits.py): 0 answered, 1 the knowledge base has no answer, 2 usage or input
 error, 3 the model, cache or paramsbot's data cannot be used, 130 interrupted, 141 output closed.
@@ -105,6 +106,19 @@ def ask(
 
 
 app.command("calc")(calc_command)
+
+
+@app.command("mcp")
+def mcp_server(
+    http: Annotated[Optional[str], typer.Option("--http", metavar="[HOST:]PORT", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (HOST defaults to 127.0.0.1).", show_default=False)] = None,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let --http listen on an address other machines can reach.")] = False,
+    kb: Annotated[Optional[Path], typer.Option("--kb", help="A folder of Markdown to serve instead of the built-in knowledge base.", show_default=False)] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", envvar="PARAMSBOT_CACHE_DIR", help="Where indexes are kept.", show_default=False)] = None,
+) -> None:
+    """Serve search, answers, KB files and the calculator over the Model Context Protocol (stdio by default)."""
+    from bot.server import ServeOptions, serve  # the mcp SDK loads only for this command
+
+    raise typer.Exit(serve(ServeOptions(kb=kb, cache_dir=cache_dir, http=http, allow_remote=allow_remote)))
 
 
 def _interactive() -> bool:

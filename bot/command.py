@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: Sources shown with an answer unless -k says otherwise.
 SOURCES_SHOWN = 3
 #: The app's subcommands: a one-word argv naming one of them is never a question.
-SUBCOMMANDS = frozenset({"ask", "calc", "eval"})
+SUBCOMMANDS = frozenset({"ask", "calc", "eval", "mcp"})
 
 
 def one_shot(argv: Sequence[str]) -> tuple[str, bool] | None:

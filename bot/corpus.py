@@ -25,7 +25,8 @@ from bot.kbfiles import markdown_files, read_kb_file
 from bot.text import clean
 
 #: Bump when chunking changes, so indexes built by an older chunker are rebuilt.
-CHUNKER_VERSION = 1
+#: 2: passages carry their line range in the source file.
+CHUNKER_VERSION = 2
 
 TokenCounter = Callable[[str], int]
 
@@ -43,6 +44,7 @@ class Document:
     kind: str = "article"  # "article" or "example"
     body: str = field(default="", repr=False)
     sha256: str = ""
+    body_line: int = 1  # the file's line number of the body's first line (after the front matter)
 
     def info(self) -> dict[str, Any]:
         """The metadata kept in the index manifest (everything but the body)."""
@@ -63,6 +65,8 @@ class Passage:
     anchor: str  # heading slug within the document ("" for the text before the first heading)
     text: str  # the section's Markdown, without its heading line
     kind: str = "article"
+    line_start: int = 0  # 1-based lines of the text in the source file (0: unknown)
+    line_end: int = 0
 
     @property
     def heading(self) -> str:
@@ -78,7 +82,7 @@ class Passage:
         return {
             "id": self.id, "path": self.path, "title": self.title,
             "heading_path": list(self.heading_path), "anchor": self.anchor,
-            "text": self.text, "kind": self.kind,
+            "text": self.text, "kind": self.kind, "line_start": self.line_start, "line_end": self.line_end,
         }
 
     @classmethod
@@ -87,6 +91,7 @@ class Passage:
             id=str(data["id"]), path=str(data["path"]), title=str(data["title"]),
             heading_path=tuple(str(h) for h in data["heading_path"]), anchor=str(data["anchor"]),
             text=str(data["text"]), kind=str(data.get("kind", "article")),
+            line_start=int(data.get("line_start", 0)), line_end=int(data.get("line_end", 0)),
         )
 
 
@@ -161,13 +166,14 @@ def parse_document(path: str, raw: bytes) -> Document:
         raise ValueError(f"not UTF-8 text (byte {error.start})") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body = split_front_matter(text)
+    body_line = 1 + text.count("\n", 0, len(text) - len(body))
     body = clean(body)
     title = _string(meta, "title") or _first_h1(body) or _title_from_name(path)
     kind = _string(meta, "kind") or ("example" if path.startswith("examples/") else "article")
     return Document(
         path=path, title=title, summary=_string(meta, "summary"), aliases=_strings(meta, "aliases"),
         related=_strings(meta, "related"), examples=_strings(meta, "examples"), kind=kind,
-        body=body, sha256=file_digest(raw),
+        body=body, sha256=file_digest(raw), body_line=body_line,
     )
 
 
@@ -213,13 +219,14 @@ class _Block:
     heading_level: int = 0  # 0: not a heading
     heading: str = ""
     lines: list[str] = field(default_factory=list)
+    start: int = 0  # index of the block's first line in the scanned lines
 
 
 def _blocks(lines: list[str]) -> Iterator[_Block]:
     """Yield headings and the runs of lines between them, skipping fenced code for headings."""
     current = _Block()
     fence: tuple[str, int] | None = None  # (character, length) of the open fence
-    for line in lines:
+    for number, line in enumerate(lines):
         if fence is not None:
             current.lines.append(line)
             closing = re.match(rf"^ {{0,3}}({re.escape(fence[0])}{{{fence[1]},}})[ \t]*$", line)
@@ -234,8 +241,8 @@ def _blocks(lines: list[str]) -> Iterator[_Block]:
         atx = _ATX.match(line)
         if atx:
             yield current
-            current = _Block()
-            yield _Block(heading_level=len(atx.group(1)), heading=(atx.group(2) or "").strip())
+            current = _Block(start=number + 1)
+            yield _Block(heading_level=len(atx.group(1)), heading=(atx.group(2) or "").strip(), start=number)
             continue
         setext = _SETEXT.match(line)
         if setext and current.lines and _is_paragraph_line(current.lines[-1]) and (
@@ -243,8 +250,8 @@ def _blocks(lines: list[str]) -> Iterator[_Block]:
         ):
             text = current.lines.pop().strip()
             yield current
-            current = _Block()
-            yield _Block(heading_level=1 if setext.group(1)[0] == "=" else 2, heading=text)
+            current = _Block(start=number + 1)
+            yield _Block(heading_level=1 if setext.group(1)[0] == "=" else 2, heading=text, start=number - 1)
             continue
         current.lines.append(line)
     yield current
@@ -282,20 +289,40 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int = 
             anchor = _unique(slugify(heading), used) if heading else anchor
             pending_heading = True
             continue
-        text = "\n".join(block.lines).strip("\n")
+        joined = "\n".join(block.lines)
+        text = joined.strip("\n")
         if not text.strip():
             continue
+        first_line = doc.body_line + block.start + len(joined) - len(joined.lstrip("\n"))
         heading_path = (doc.title, *(h for _, h in stack if h))
         section_anchor = anchor if pending_heading or stack else ""
         base_id = f"{doc.path}#{section_anchor or 'intro'}"
         parts = _split_to_fit(text, heading_path, count_tokens, max_tokens)
-        for number, part in enumerate(parts, start=1):
+        for number, (part, (start, end)) in enumerate(zip(parts, _spans(text, parts)), start=1):
             passages.append(Passage(
                 id=base_id if number == 1 else f"{base_id}-part-{number}", path=doc.path,
                 title=doc.title, heading_path=heading_path, anchor=section_anchor,
-                text=part, kind=doc.kind,
+                text=part, kind=doc.kind, line_start=first_line + text.count("\n", 0, start),
+                line_end=first_line + text.count("\n", 0, end),
             ))
     return passages
+
+
+def _spans(text: str, parts: list[str]) -> Iterator[tuple[int, int]]:
+    """Where each part lies in text, as (start, end) character offsets.
+
+    Splitting only ever breaks text at whitespace, so each part's words appear in text in order;
+    following them word by word finds the part even when it was rejoined with other spacing."""
+    cursor = 0
+    for part in parts:
+        start = end = cursor
+        for word_number, word in enumerate(part.split()):
+            found = text.find(word, cursor)
+            if found < 0:  # cannot happen for parts of this text; keep the last position
+                break
+            start = found if word_number == 0 else start
+            cursor = end = found + len(word)
+        yield start, max(start, end - 1)
 
 
 def _unique(slug: str, used: dict[str, int]) -> str:

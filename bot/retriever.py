@@ -54,11 +54,25 @@ class Hit:
     anchor: str = ""  # heading slug inside the file ("" = top)
     kind: str = "article"  # "article" or "example"
     confidence: float = 0.0
+    line_start: int = 0  # 1-based lines of the text in the source file (0: unknown)
+    line_end: int = 0
 
     @property
     def heading(self) -> str:
         """The heading path joined for display: "Biases > Why does a neuron need a bias?"."""
         return " > ".join(self.heading_path)
+
+    @property
+    def location(self) -> str:
+        """Where to read it, as editors and GitHub link lines: "biases.md#L12-L30"."""
+        return citation(self.path, self.line_start, self.line_end)
+
+
+def citation(path: str, line_start: int, line_end: int) -> str:
+    """``path#Lstart-Lend`` (``path#Lstart`` for one line; the bare path when the lines are unknown)."""
+    if line_start < 1:
+        return path
+    return f"{path}#L{line_start}" if line_end <= line_start else f"{path}#L{line_start}-L{line_end}"
 
 
 @dataclass(frozen=True)
@@ -269,7 +283,8 @@ class Retriever:
     def _hit(self, position: int, score: float, confidence: float) -> Hit:
         p = self.passages[position]
         return Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
-                   score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4))
+                   score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4),
+                   line_start=p.line_start, line_end=p.line_end)
 
     def source_file(self, path: str) -> Path:
         """The absolute path of a KB file named by its KB-relative path."""

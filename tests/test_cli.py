@@ -29,7 +29,8 @@ def test_json_answer_contract(mini_kb):
     assert data["kind"] == "answer" and data["question"] == "what is a bias"
     assert data["answer"].startswith("**What is a bias?**")
     assert data["sources"][0] == {"title": "Biases", "path": "biases.md",
-                                  "heading": "Biases > What is a bias?", "score": data["sources"][0]["score"]}
+                                  "heading": "Biases > What is a bias?", "score": data["sources"][0]["score"],
+                                  "location": "biases.md#L11-L12"}  # the lines of the section's text
     assert data["examples"] == [{"title": "A neuron with two inputs", "path": "examples/two-inputs.md"}]
     assert data["calculation"] is None
 
@@ -114,7 +115,7 @@ def test_subprocess_json_and_exit_codes(mini_kb, tmp_path):
     assert refused.returncode == 1 and json.loads(refused.stdout)["kind"] == "no_answer"
 
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "textual")
+HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "textual", "mcp", "mcp_types", "uvicorn")
 
 
 @pytest.mark.parametrize("code", [

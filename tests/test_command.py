@@ -119,7 +119,8 @@ def test_one_shot_imports_no_cli_framework_and_no_torch(kb_index_cache):
     assert json.loads(stdout)["kind"] == "answer"
     modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", log, re.M))
     assert {"bot.command", "onnxruntime", "faiss"} <= modules, "the log is read correctly"
-    frameworks = ("typer", "click", "pydantic", "pydantic_core", "torch", "transformers", "sentence_transformers")
+    frameworks = ("typer", "click", "pydantic", "pydantic_core", "torch", "transformers", "sentence_transformers",
+                  "mcp", "mcp_types", "uvicorn", "starlette")
     assert sorted(m for m in modules if m.split(".")[0] in frameworks) == []
     assert "explain: warning" not in log
 

@@ -158,3 +158,39 @@ def test_empty_folder_is_a_clear_error(tmp_path):
         load_corpus(tmp_path, words)
     with pytest.raises(KnowledgeBaseError, match="not found"):
         load_corpus(tmp_path / "missing", words)
+
+
+def _lines(raw: str, start: int, end: int) -> str:
+    return "\n".join(raw.split("\n")[start - 1:end])
+
+
+def test_passages_know_their_lines_in_the_source_file():
+    raw = ("---\ntitle: Biases\n---\n\nIntro line.\n\n## Why a bias matters\n\n\nFirst paragraph.\nStill first.\n\n"
+           "```\n# not a heading\n```\n\nSetext heading\n--------------\nUnder setext.\n")
+    passages = chunk_document(parse_document("biases.md", raw.encode()), words)
+    spans = {p.anchor: (p.line_start, p.line_end) for p in passages}
+    assert spans == {"": (5, 5), "why-a-bias-matters": (10, 15), "setext-heading": (19, 19)}
+    assert _lines(raw, 10, 15).startswith("First paragraph.") and _lines(raw, 10, 15).endswith("```")
+
+
+def test_parts_of_a_long_section_have_their_own_lines():
+    paragraphs = [f"Paragraph {n} " + "word " * 40 for n in range(6)]
+    raw = "# Title\n\n## Long\n\n" + "\n\n".join(paragraphs) + "\n"
+    passages = chunk_document(parse_document("long.md", raw.encode()), words, max_tokens=100)
+    assert len(passages) > 1
+    for p in passages:
+        first, last = p.text.split()[0:2], p.text.split()[-1]
+        text = _lines(raw, p.line_start, p.line_end)
+        assert text.split()[0:2] == first and text.split()[-1] == last
+    assert [p.line_start for p in passages] == sorted({p.line_start for p in passages})
+    assert passages[-1].line_end == raw.count("\n")
+
+
+def test_kb_passages_cite_lines_holding_their_text():
+    from pathlib import Path
+
+    corpus = load_corpus(Path(__file__).resolve().parent.parent / "kb", words)
+    for p in corpus.passages:
+        cited = _lines((corpus.root / p.path).read_text(encoding="utf-8"), p.line_start, p.line_end)
+        assert cited.split() == p.text.split() or (cited.split()[0], cited.split()[-1]) == (
+            p.text.split()[0], p.text.split()[-1]), p.id

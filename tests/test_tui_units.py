@@ -51,18 +51,19 @@ def test_answer_links_prefer_the_answers_see_also() -> None:
 
 
 def test_answer_links_list_examples_related_and_sources() -> None:
-    answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7125, anchor="why")],
+    answer = Answer("q", "answer", "text", [Source("Biases", "biases.md", "Biases > Why?", 0.7125, anchor="why",
+                                                   location="biases.md#L12-L30")],
                     [Link("Worked example: a forward pass", "examples/a.md")])
     links = answer_links(answer, DOCS)
     assert [(link.group, link.label, link.href) for link in links] == [
         ("Worked example", "a forward pass", "/examples/a.md"),
         ("Related", "Weights [W]", "/weights.md"),  # missing.md is not in the KB; the example is listed once
-        ("Source", "Biases > Why? (0.71)", "/biases.md#why"),
+        ("Source", "Biases > Why?, biases.md#L12-L30 (0.71)", "/biases.md#why"),
     ]
     markdown = links_markdown(links)
     assert "**Worked example:** [a forward pass](/examples/a.md)" in markdown
     assert "[Weights \\[W\\]](/weights.md)" in markdown
-    assert "1. [Biases > Why? (0.71)](/biases.md#why)" in markdown
+    assert "1. [Biases > Why?, biases.md#L12-L30 (0.71)](/biases.md#why)" in markdown
 
 
 def test_no_answer_has_no_sources() -> None:

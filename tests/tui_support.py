@@ -149,7 +149,8 @@ class FakeRetriever:
             scored.append((-round(score, 4), position, p))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
-                    score=-s, anchor=p.anchor, kind=p.kind, confidence=-s) for s, _, p in scored[:k]]
+                    score=-s, anchor=p.anchor, kind=p.kind, confidence=-s, line_start=p.line_start,
+                    line_end=p.line_end) for s, _, p in scored[:k]]
 
 
 def fake_factory(kb_root: Path, gate: threading.Event | None = None) -> Callable[[Any], FakeRetriever]:

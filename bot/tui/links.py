@@ -74,7 +74,8 @@ def answer_links(answer: Answer, documents: Mapping[str, Any]) -> list[Link]:
         links += [Link(link.title, kb_href(link.path), "Related") for link in see_also]
     elif answer.sources:
         links += related_links(answer.sources[0].path, documents, skip={e.path for e in answer.examples})
-    links += [Link(f"{s.heading} ({s.score:.2f})", kb_href(s.path, s.anchor), "Source") for s in answer.sources]
+    links += [Link(f"{s.heading}, {s.location or s.path} ({s.score:.2f})", kb_href(s.path, s.anchor), "Source")
+              for s in answer.sources]
     return links
 
 
