@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from bot.paragraphs import blocks, first_block
@@ -91,25 +91,43 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     Raises InputError for an unusable question."""
     post = read_post(question)
     calculated = _calculate(post, retriever)
-    if calculated is not None:
-        return calculated
     pools = dict(zip(post.queries, retriever.search_many(post.queries, k=max(k, POOL, CONFIDENCE_DEPTH))))
+    if calculated is not None:
+        return _with_explanation(calculated, post, pools, retriever, k)
     shown = _shown(post, pools, retriever)
     if not shown:
         # No passage is shown for a question the KB cannot answer: a weak match is not an answer.
         return Answer(question=post.text, kind="no_answer", answer=NO_ANSWER_TEXT)
     pool = pools[shown[0].query]
-    ids = {s.hit.id for s in shown}
-    ranked = [s.hit for s in shown] + [h for h in pool if h.id not in ids]
-    hits = [s.hit for s in shown]
     return Answer(
         question=post.text,
         kind="answer",
         answer="\n".join(tighten(s.hit, retriever, s.query, s.kind) for s in shown),
-        sources=[_source(h) for h in ranked[:max(k, len(shown))]],
+        sources=_sources(shown, pool, k),
         examples=example_for(shown[0].hit, retriever),
-        see_also=see_also(hits, pool, retriever),
+        see_also=see_also([s.hit for s in shown], pool, retriever),
     )
+
+
+def _with_explanation(calculated: Answer, post: Post, pools: dict[str, list[Hit]], retriever: Retriever,
+                      k: int) -> Answer:
+    """A calculation, followed by the KB's answer to what the post asks besides the number ("why
+    is my file twice the size?", "is that right?"), when the KB answers it confidently."""
+    asked = Post(text=post.text, focus=post.focus, facts=post.facts, prose="",
+                 parts=tuple(p for p in post.parts if p.kind != "numeric"))
+    shown = _shown(asked, pools, retriever)[:MAX_PARTS - 1] if asked.parts else []
+    if not shown:
+        return calculated
+    explained = "\n".join(tighten(s.hit, retriever, s.query, s.kind) for s in shown)
+    return replace(calculated, answer=f"{calculated.answer}\n\n{explained}",
+                   sources=_sources(shown, pools[shown[0].query], k))
+
+
+def _sources(shown: list[_Shown], pool: list[Hit], k: int) -> list[Source]:
+    """The passages shown, then the rest of the first one's pool, k in all (at least those shown)."""
+    ids = {s.hit.id for s in shown}
+    ranked = [s.hit for s in shown] + [h for h in pool if h.id not in ids]
+    return [_source(h) for h in ranked[:max(k, len(shown))]]
 
 
 @dataclass(frozen=True)
