@@ -145,13 +145,16 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     post's questions together, or the whole post with its context, comes first when it matches
     better than any part alone."""
     asked = [(part.text, part.kind) for part in post.parts]
+    if all(kind == "usage" for _, kind in asked):
+        return []
     whole = max((q for q in (post.focus, post.prose) if q), key=lambda q: _confidence(pools[q]))
     if whole not in {text for text, _ in asked} and \
             _confidence(pools[whole]) > max(_confidence(pools[text]) for text, _ in asked):
         asked.insert(0, (whole, post.kind))  # the post read whole matches better than any part
     shown: list[_Shown] = []
     for query, kind in asked:
-        _show(query, kind, pools, retriever, shown)
+        if kind != "usage":  # how to operate a tool is a manual's question (bot.reading)
+            _show(query, kind, pools, retriever, shown)
     return shown
 
 

@@ -35,7 +35,7 @@ MAX_PARTS = 3
 #: What retrieval searches at most: the model reads ~256 word pieces anyway.
 MAX_FOCUS_CHARS = 1_000
 
-QuestionKind = Literal["definition", "yes_no", "why", "how", "comparison", "numeric", "other"]
+QuestionKind = Literal["definition", "yes_no", "why", "how", "comparison", "numeric", "usage", "other"]
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,20 @@ _COMPARISON = re.compile(r"\bdifference\b|\bdiffer\b|\bcompared?\b|\bvs\.?\b|\bv
                          r"\bor\b.*\?$|区别", re.I)
 
 
+#: How to operate a tool ("how do I set top_p in ...", "怎么设置温度"): a manual's question, not one
+#: about what parameters are, so paramsbot declines it (the part is not searched).
+_USAGE = re.compile(
+    r"\bhow (?:do (?:i|we|you) |to |can (?:i|we|you) |should (?:i|we) |would (?:i|we) |does one )?"
+    r"(?:set|configure|pass|specify|enable|disable|adjust|turn (?:on|off)|install|import|call|invoke|override)\b|"
+    r"\bwhere (?:do|can|should) (?:i|we|you) (?:set|configure|pass|specify|put)\b|"
+    r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入)", re.I)
+
+
 def kind_of(sentence: str) -> QuestionKind:
     """What sort of answer a question wants."""
     lowered = sentence.lower().strip()
+    if _USAGE.search(lowered):
+        return "usage"
     if _COMPARISON.search(lowered) and not lowered.startswith("why"):
         return "comparison"
     if _NUMERIC.search(lowered) and re.search(r"\d", lowered):

@@ -104,6 +104,15 @@ def test_a_post_asking_two_things_gets_both_answered_in_order(retriever):
     assert "biases.md" in {s.path for s in result.sources}
 
 
+def test_how_to_operate_a_tool_is_declined_but_what_a_setting_is_is_answered(retriever):
+    """A manual's question ("how do I set ... in my client") is not paramsbot's, though the
+    setting it names is: what temperature does is answered."""
+    usage = answer_question("How do I set the temperature and top_p in my chat client's config?", retriever)
+    assert usage.kind == "no_answer"
+    concept = answer_question("What does the temperature setting do when a model picks the next token?", retriever)
+    assert concept.kind == "answer" and "temperature" in concept.answer.lower()
+
+
 def test_a_long_post_with_a_log_is_answered_from_its_question(retriever):
     log = "\n".join(f"[INFO] step {i}: loss=2.{i % 10} lr=3e-4" for i in range(400))
     post = (f"I am fine-tuning a small model and printing this every step:\n```\n{log}\n```\n"

@@ -100,6 +100,9 @@ def test_wondering_and_not_sure_ask_too():
     ("How much memory does a 13B model need in 4-bit?", "numeric"),
     ("How many parameters does a 784-128-10 network have?", "numeric"),
     ("为什么模型需要偏置？", "why"),
+    ("How do I set top_p when I call the chat endpoint?", "usage"),
+    ("Where can I configure the context size in the server?", "usage"),
+    ("怎么设置温度？", "usage"),
 ])
 def test_question_kinds(question, kind):
     assert kind_of(question) == kind
