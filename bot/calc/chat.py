@@ -11,6 +11,7 @@ bias on and off) or no calculation at all, never a silent guess. Bad numbers giv
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.calc import fmt, parts
 from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
@@ -78,7 +79,7 @@ def route(question: str) -> CalcAnswer | None:
 
 # --- Parts --------------------------------------------------------------------------------------------
 
-def _both(s: Slots, make, default: bool, on: str, off: str) -> CalcAnswer:
+def _both(s: Slots, make: Callable[[bool], parts.PartCount], default: bool, on: str, off: str) -> CalcAnswer:
     """A count that depends on bias (or tying): the one asked for, or both when the question does not say."""
     if s.bias is not None:
         return part_answer(make(s.bias), [*s.taken, on if s.bias else off])
