@@ -3,12 +3,16 @@
 This is the one place that decides what paramsbot says; the CLI and the TUI only render an
 :class:`Answer`. It never imports a UI library.
 
-An answer is tightened to what was asked: the best section's own heading (phrased as the question
-it answers) and its first paragraph, not the whole article; then one worked example and one or two
-"see also" topics from the document's front matter. A comparison ("difference between weights and
-biases", "GELU vs ReLU") gets a second passage for the side the first does not cover, from another
-article where there is one. A question is declined when the best passage scores below the
-threshold calibrated on the eval set for the retrieval method in use (data/retrieval.json).
+A question, or a whole pasted post, is first read (bot.reading): what it asks, in up to three
+parts, and the facts around it. A part that asks for a number goes to the calculator. Each other
+part is answered by its best section, tightened to what was asked: the section's own heading
+(phrased as the question it answers) and the block of its text closest to the question (a yes/no
+question leads with the section's verdict), not the whole article; then one worked example and one
+or two "see also" topics from the document's front matter. A comparison ("difference between
+weights and biases", "GELU vs ReLU") gets a second passage for the side the first does not cover,
+from another article where there is one. A part is declined when its best passage scores below the
+threshold calibrated for the retrieval method in use (data/retrieval.json); a post with no part
+answered gets the honest "no answer".
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from bot.paragraphs import blocks, first_block
+from bot.paragraphs import blocks
 from bot.ranking import CONFIDENCE_DEPTH
 from bot.reading import MAX_PARTS, Post, QuestionKind, read_post
 from bot.retriever import Hit, Retriever, section_id
@@ -113,9 +117,8 @@ def _with_explanation(calculated: Answer, post: Post, pools: dict[str, list[Hit]
                       k: int) -> Answer:
     """A calculation, followed by the KB's answer to what the post asks besides the number ("why
     is my file twice the size?", "is that right?"), when the KB answers it confidently."""
-    asked = Post(text=post.text, focus=post.focus, facts=post.facts, prose="",
-                 parts=tuple(p for p in post.parts if p.kind != "numeric"))
-    shown = _shown(asked, pools, retriever)[:MAX_PARTS - 1] if asked.parts else []
+    other = tuple(p for p in post.parts if p.kind != "numeric")
+    shown = _shown(replace(post, parts=other, prose=""), pools, retriever)[:MAX_PARTS - 1] if other else []
     if not shown:
         return calculated
     explained = "\n".join(tighten(s.hit, retriever, s.query, s.kind) for s in shown)
@@ -211,7 +214,7 @@ def tighten(hit: Hit, retriever: Retriever, query: str = "", kind: QuestionKind 
     text = section_text(hit, retriever)
     found = blocks(text)
     if not found:
-        return f"**{hit.heading_path[-1]}**\n\n\n"
+        return f"**{hit.heading_path[-1]}**\n"
     chosen = [0]
     if query and len(found) > 1:
         scores = retriever.block_vectors(found) @ retriever.query_vector(query)
@@ -225,11 +228,6 @@ def tighten(hit: Hit, retriever: Retriever, query: str = "", kind: QuestionKind 
             chosen.sort()
     body = "\n\n".join(found[i] for i in chosen)
     return f"**{hit.heading_path[-1]}**\n\n{body}\n"
-
-
-def first_paragraph(text: str) -> str:
-    """The first block of a section's text (see bot.paragraphs.blocks)."""
-    return first_block(text)
 
 
 def section_text(hit: Hit, retriever: Retriever) -> str:

@@ -29,6 +29,8 @@ CACHE_FILE = "paragraphs.json"
 #: A first paragraph shorter than this is a lead-in ("Both use 16 bits; they split them
 #: differently."): the paragraph after it, which says how, belongs with it.
 MIN_LEAD_WORDS = 40
+#: A last paragraph shorter than this stays with the one before it.
+MIN_TAIL_WORDS = 15
 
 
 def blocks(text: str) -> list[str]:
@@ -39,6 +41,8 @@ def blocks(text: str) -> list[str]:
             out[-1] = f"{out[-1]}\n\n{block}"  # a lead-in keeps what it introduces
         else:
             out.append(block)
+    if len(out) > 1 and len(out[-1].split()) < MIN_TAIL_WORDS:
+        out[-2:] = [f"{out[-2]}\n\n{out[-1]}"]  # a closing pointer ("See the worked example.") is not an answer
     return out
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from bot.answer import answer_question, comparison_sides, first_paragraph, section_text
-from bot.paragraphs import blocks
+from bot.answer import answer_question, comparison_sides, section_text
+from bot.paragraphs import blocks, first_block
 from bot.paths import data_dir
 from bot.retriever import Retriever
 
@@ -159,10 +159,10 @@ def test_comparison_questions_are_recognised(question, sides):
 def test_a_lead_in_paragraph_keeps_what_it_introduces():
     items = "\n".join(f"- cost number {n} of a bigger model, with a few words to explain it" for n in range(5))
     text = f"A bigger model costs more in five ways:\n\n{items}\n\nMore detail."
-    assert first_paragraph(text) == f"A bigger model costs more in five ways:\n\n{items}"
+    assert first_block(text) == f"A bigger model costs more in five ways:\n\n{items}"
     long_enough = " ".join(["word"] * 45)
-    assert first_paragraph(f"{long_enough}\n\nDetail.") == long_enough
-    assert first_paragraph(f"Both use 16 bits.\n\n{long_enough}\n\nMore.") == f"Both use 16 bits.\n\n{long_enough}"
+    assert first_block(f"{long_enough}\n\nDetail.") == long_enough
+    assert first_block(f"Both use 16 bits.\n\n{long_enough}\n\nMore.") == f"Both use 16 bits.\n\n{long_enough}"
 
 
 @pytest.mark.parametrize("question, total", [
