@@ -250,3 +250,12 @@ def test_calc_package_imports_no_heavy_libraries():
             else:
                 continue
             assert not {n.split(".")[0] for n in names} & banned, (path.name, names)
+
+
+def test_sizes_just_under_a_unit_round_into_it():
+    """Gemma 3 1B has 999,885,952 parameters: "1B", never "1e+03M"."""
+    from bot.calc import fmt
+
+    assert fmt.short(999_885_952) == "1B" and fmt.words(999_885_952) == "1 billion"
+    assert fmt.short(999_400_000) == "999M" and fmt.short(124_439_808) == "124M" and fmt.short(999) == "999"
+    assert "e+" not in "".join(fmt.short(calc.report(name).params_total) for name in calc.presets())

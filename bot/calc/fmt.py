@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+# A value within rounding of the next unit is shown in it: 999,885,952 is "1B", not "1e+03M".
+_ROUNDS_UP = 1 - 5e-4
+
 
 def commas(n: int | float) -> str:
     """124439808 → 124,439,808 (floats that are whole numbers print as ints)."""
@@ -20,7 +23,7 @@ def words(n: int | float) -> str:
     """6738415616 → 6.74 billion; 109386 → 109,386 (small counts stay exact)."""
     n = float(n)
     for size, name in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-        if abs(n) >= size:
+        if abs(n) >= size * _ROUNDS_UP:
             return f"{n / size:.3g} {name}"
     return commas(int(n)) if n.is_integer() else f"{n:g}"
 
@@ -29,7 +32,7 @@ def short(n: int | float) -> str:
     """6738415616 → 6.74B, 124439808 → 124M, 2e12 → 2T."""
     n = float(n)
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(n) >= size:
+        if abs(n) >= size * _ROUNDS_UP:
             return f"{n / size:.3g}{suffix}"
     return f"{n:g}"
 
