@@ -31,7 +31,9 @@ async def test_real_retriever_answers_what_is_a_bias_from_biases_md(tmp_path: Pa
         assert answer.sources[0].path == "biases.md"
         assert "bias" in answer.answer.lower()
         text = flat_text(app)
-        assert "Sources:" in text and f"1. {answer.sources[0].heading} ({answer.sources[0].score:.2f})" in text
+        best = answer.sources[0]
+        assert best.location.startswith("biases.md#L")
+        assert "Sources:" in text and f"1. {best.heading}, {best.location} ({best.score:.2f})" in text
         assert "ready · " in str(app._main.query_one(StatusBar).render())
         # A follow-up borrows the topic: "and weights?" asks the same question about weights.
         await pilot.press(*"and weights?", "enter")
