@@ -354,3 +354,50 @@ def test_reader_slots():
     assert t.widths == (784, 128, 10) and t.bias is False
     c = read("70亿参数的模型4位量化需要多少显存")
     assert c.params == 7e9 and c.fmt.name == "int4" and c.asks == "memory"
+
+
+# --- forms after a post is cleaned, and questions about a named model's count --------------------------
+
+GPT2_SMALL, BERT_BASE = 124_439_808, 109_482_240
+
+CLEANED = [
+    # a count that ends a sentence keeps its full stop out of the number
+    ("gpt2 has 124439808 parameters. With lora on it the parameters are 124587264. how many added?", "params",
+     "rank 4"),
+    ("bert 参数量是108893186。加lora后参数量是109483010。", "params", n(589_824)),
+    # GPU counts written against the size, decimal commas in sizes, Q5_K_S
+    ("can 3x24 GB gpus run a 104b model in q5_k_s?", "fit", "71.5 GB"),
+    ("a file of 13,48 GB for a 6.7b model: which format?", "reverse", "fp16"),
+]
+
+NAMED_COUNTS = [
+    ("How are the parameters of GPT-2 small counted? Where does 124M come from?", n(GPT2_SMALL)),
+    ("how do you get 7B for llama 2 7b", n(LLAMA2_7B)),
+    ("how is the parameter count of Mistral 7B computed", n(MISTRAL_7B)),
+    ("where does gpt-2's 124M come from?", n(GPT2_SMALL)),
+    ("I keep getting the wrong total for llama 2 70b. how is its parameter count calculated?", n(LLAMA2_70B)),
+    ("how was bert base's 110 million worked out?", n(BERT_BASE)),
+]
+
+
+@pytest.mark.parametrize("question, intent, shown", CLEANED, ids=[row[0][:60] for row in CLEANED])
+def test_numbers_read_after_cleaning(question, intent, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == intent, answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+@pytest.mark.parametrize("question, shown", NAMED_COUNTS, ids=[row[0][:60] for row in NAMED_COUNTS])
+def test_how_a_named_models_count_is_made_gets_the_breakdown(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "params", answer.markdown
+    assert shown in answer.markdown.split("\n")[0] and "| Component |" in answer.markdown
+
+
+@pytest.mark.parametrize("question", ["how are parameters learned?", "how are the weights updated in training",
+                                      "how are biases initialised", "where do the weights come from",
+                                      "how is the loss calculated"])
+def test_how_questions_about_learning_stay_with_the_kb(question):
+    assert route(question) is None

@@ -34,10 +34,11 @@ _BLOCKERS = [
     r"\bdifference\b|\bdiffer\b|\bcompar\w*\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:a|an)\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:parameters?|weights?|biases?|tokens?|flops?|quantization|the kv cache)\s*\??$",
-    r"^\s*(?:who|when|where)\b",
+    r"^\s*(?:who|when)\b|^\s*where\b(?!.*\bcome from\b)",
     r"\b(?:better|smarter|worse|more intelligent)\b",
 ]
-_CALC_VERBS = r"\b(?:calculate|compute|count|work out|figure out|estimate)\b"
+_CALC_VERBS = (r"\b(?:calculat(?:e|ed|ing)|comput(?:e|ed|ing)|count(?:ed|ing)?|work(?:ed)? out|figured? out|"
+               r"estimat(?:e|ed)|derived?|add(?:ed)? up|arrive[sd]? at|get (?:to )?(?:the )?\d[\d.]*\s*[kmbt]?)\b")
 
 
 def _conceptual(s: Slots) -> bool:
@@ -244,6 +245,16 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
     return _from_dims(s)
 
 
+def _preset_count(s: Slots, preset: Preset) -> Report:
+    """A named model's count asked about with a figure ("how is BERT's 110M counted?"): the preset's own
+    count with its working; the figure the user wrote is what they want explained, shown as taken."""
+    taken = [t for t in s.taken if "as you wrote" not in t]
+    s.taken[:] = taken
+    if s.params is not None:
+        s.taken.append(f"{fmt.words(s.params)} as you wrote it is {preset.title}'s rounded size")
+    return report(preset)
+
+
 def _published_tokens(preset: Preset) -> float | None:
     """Training tokens stated in a preset's notes ("Pretrained on 2 trillion tokens"), shown as taken."""
     for note in preset.notes:
@@ -272,9 +283,13 @@ def _model(s: Slots) -> CalcAnswer | None:
         assert s.file_bytes is not None
         return reverse_answer(r, s.file_bytes, s.taken)
     if asks == "params":
+        if r.kind == "size" and s.preset is not None:
+            r = _preset_count(s, s.preset)
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
         answer = params_answer(r, s.preset)
+        if s.taken:
+            answer.markdown += "\n\nTaken as: " + "; ".join(s.taken) + "."
         if r.is_moe and r.params_active is not None and re.search(r"\bactive\b|\bactivated\b|\bper token\b", s.text):
             answer.markdown = (f"**{r.title} uses {r.params_active:,} active parameters per token, of "
                                f"{r.params_total:,} in total.**\n\n" + answer.markdown)

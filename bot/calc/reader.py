@@ -109,7 +109,9 @@ def normalise(question: str) -> str:
     for zh, en in _ZH:
         text = text.replace(zh, en)
     text = re.sub(r"(?<=[\u3000-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3000-\u9fff])", " ", text)
+    text = re.sub(r"(?<=\d),(\d{1,2})(?=\s*(?:gib|gb|mib|mb|tib|tb|kib|kb)\b)", r".\1", text)  # "66,86 gib"
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    text = re.sub(r"(?<=\d)x(?=\d)", " x ", text)                   # "3x24 gb", "128x64"
     text = re.sub(r"(?<=\d)_(?=\d{3})", "", text)
     text = re.sub(r"\b(" + _WORD + r"|\d+)[.!]+\s+(thousand|million|billion|trillion)\b", r"\1 \2", text)
     return " ".join(text.split())
@@ -166,7 +168,8 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
     if re.search(r"\bparam", text):        # "went from 6738415616 to 6742609920 parameters"
-        out += [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
+        out += [(float(m.group(1)), False, m.start())     # a count may end a sentence: "... is 124439808."
+                for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w,]|\.\d)", text)]
     unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
     return sorted(unique.values(), key=lambda item: item[2])
 
@@ -432,6 +435,10 @@ def _asks(s: Slots, text: str) -> str | None:
     if (s.params or s.presets) and (s.fmt is not None or (s.context and re.search(
             r"\bhow (?:big|large|much)\b|\bsize\b|\brun\w*\b|\bload\w*\b|\bserv\w*\b|\bhost\w*\b|\bdeploy\w*\b", t))):
         return "memory"
+    if s.presets and s.params is not None and re.search(
+            r"\bhow (?:do|does|did|would|can|could|is|are|was|were) .{0,40}?\b(?:get|reach|arrive at|end up with|"
+            r"come up with|obtain|calculat\w*|comput\w*|count\w*|work(?:ed)? out|figured? out|derived?)\b|\bwhere (?:does|do|did) .{0,40}\bcome from\b", t):
+        return "params"                     # "how do you get 110M for BERT?": the named model's breakdown
     if re.search(r"\bparam(?:eter)?s?\b|\bweights?\b|\bbias(?:es)?\b|\bhow (?:big|large)\b|\bsize of\b", t) or (
             (s.part or s.widths) and re.search(r"\bhow many\b|\bcount\b|\bcalculate\b|\bcompute\b|\bwork out\b", t)):
         return "params"
