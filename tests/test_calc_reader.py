@@ -401,3 +401,25 @@ def test_how_a_named_models_count_is_made_gets_the_breakdown(question, shown):
                                       "how is the loss calculated"])
 def test_how_questions_about_learning_stay_with_the_kb(question):
     assert route(question) is None
+
+
+WORDED_NETWORKS = [
+    ("A fully connected network takes 784 input pixels and has two hidden layers of 128 neurons each, with 10 output "
+     "classes: how many parameters?", n(784 * 128 + 128 + 128 * 128 + 128 + 128 * 10 + 10)),
+    ("we classify 50 features into 3 classes with a dense network of 2 layers of 64 units each; how many weights "
+     "must be trained?", n(50 * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3)),
+    ("How many trainable parameters: 3 hidden layers with 32 neurons each, 20 input attributes, 5 categories",
+     n(20 * 32 + 32 + 2 * (32 * 32 + 32) + 32 * 5 + 5)),
+    ("an mlp for 4 labels from 12 input variables, with one hidden layer of 16 units, how many parameters",
+     n(12 * 16 + 16 + 16 * 4 + 4)),
+    ("You feed 1,000 features to a feed-forward net with 2 layers of 50 nodes and 2 outputs. Parameter count?",
+     n(1000 * 50 + 50 + 50 * 50 + 50 + 50 * 2 + 2)),
+]
+
+
+@pytest.mark.parametrize("question, shown", WORDED_NETWORKS, ids=[row[0][:60] for row in WORDED_NETWORKS])
+def test_networks_described_in_words(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "params", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown

@@ -302,7 +302,7 @@ _PART_WORDS: list[tuple[str, str]] = [
 def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> str | None:
     for name, pattern in _PART_WORDS:
         if re.search(pattern, text):
-            if name == "linear" and widths is not None and len(widths) > 2:
+            if name in ("linear", "ffn") and widths is not None and len(widths) > 2:
                 return "layers"
             if name == "embedding" and re.search(r"\bhead\b|\bunembedding\b|\btied\b|\buntied\b|\btie\b", text):
                 return "embedding_head"
@@ -344,17 +344,33 @@ def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
     return _worded_layers(text), repeat
 
 
+_UNITS = r"(?:neurons?|units?|nodes?|perceptrons?|cells?)"
+_INPUT_WORDS = r"(?:input[- ]?(?:features?|attributes?|variables?|pixels?|values?|neurons?|units?|nodes?|dimensions?|s)?|" \
+    r"features?|attributes?|pixels?|predictors?|variables?|covariates?)"
+_OUTPUT_WORDS = r"(?:output[- ]?(?:classes|neurons?|units?|nodes?|labels?|categories|values?|s)?|classes|categories|labels|" \
+    r"targets)"
+
+
 def _worded_layers(text: str) -> tuple[int, ...] | None:
-    """ "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16 neurons", "8 inputs and a single output"."""
-    inputs = re.search(NUM + r"\s+(?:input|feature)(?:s| neurons| units| nodes| features)?\b", text) or \
-        re.search(r"\binput (?:layer )?(?:of|with) " + NUM + r"\b", text)
-    outputs = re.search(NUM + r"\s+output(?:s| neurons| units| nodes| classes)?\b", text) or \
-        re.search(r"\boutput (?:layer )?(?:of|with) " + NUM + r"\b", text)
+    """A network described in words, in any order: "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16
+    neurons", "N input features ... into K classes ... two layers of 100 units each", "8 inputs and a single output"."""
+    inputs = re.search(r"(?<![\w.])" + NUM + r"\s+(?:[a-z]+\s+)?" + _INPUT_WORDS + r"\b", text) or \
+        re.search(r"\binput (?:layer )?(?:of|with|has|size(?: of)?)\s+" + NUM + r"\b", text) or \
+        re.search(r"\b(\d+)[- ]dimensional (?:input|feature)", text)
+    outputs = re.search(r"(?<![\w.])" + NUM + r"\s+(?:possible\s+|different\s+|distinct\s+)?" + _OUTPUT_WORDS + r"\b",
+                        text) or \
+        re.search(r"\boutput (?:layer )?(?:of|with|has)\s+" + NUM + r"\b", text) or \
+        re.search(r"\b(?:into|between|among) " + NUM + r"\s+(?:\w+\s+)?(?:classes|categories|labels|groups|types|kinds)\b",
+                  text)
+    if inputs and outputs and inputs.start() == outputs.start():
+        return None
     if not (inputs and outputs):
         return None
     hidden: list[int] = []
-    hm = re.search(NUM + r"\s+hidden\s+layers?\s+(?:of|with|each with)\s+" + NUM + r"\s*(?:neurons|units|nodes)?", text)
-    if hm:
+    each = r"\s+(?:of|with|each with|each of|having|containing)\s+" + NUM + r"\s*(?:hidden\s+)?(?:" + _UNITS + r")?"
+    hm = re.search(NUM + r"\s+(?:hidden\s+|fully[- ]connected\s+|dense\s+|intermediate\s+)?layers?" + each, text) or \
+        re.search(NUM + r"\s+hidden\s+layers?,?\s+(?:each\s+)?(?:of|with)\s+" + NUM, text)
+    if hm and num(hm.group(1)).is_integer() and num(hm.group(2)).is_integer() and num(hm.group(2)) > 1:
         hidden = [int(num(hm.group(2)))] * int(num(hm.group(1)))
     else:
         hm = re.search(r"hidden\s+layers?\s+(?:of|with)\s+(\d+(?:\s*(?:,|and)\s*\d+)+)", text)
@@ -409,7 +425,8 @@ def _asks(s: Slots, text: str) -> str | None:
         return "training_flops"
     if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
         return "training_flops"
-    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?|need)\b", t) and \
+    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?)\b" +
+                           (r"|\bneed" if s.params or s.presets else ""), t) and \
             not re.search(r"\btokens? (?:should|to train)\b|\bchinchilla\b|\bcompute[- ]optimal\b", t):
         return "training_memory"
     if re.search(r"\btokens? (?:per|/|a) ?(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
