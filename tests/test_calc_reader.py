@@ -423,3 +423,27 @@ def test_networks_described_in_words(question, shown):
     assert answer is not None, question
     assert answer.calculation["intent"] == "params", answer.markdown
     assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+PRESET_CHANGES = [
+    # BERT-base: 30,522 × 768 token embeddings; Llama 2 7B: 32,000 × 4,096 in and out; GPT-2 small: 1,024 × 768 positions
+    ("how many parameters does BERT-base have but with a 21,128-token vocabulary", n(BERT_BASE - (30522 - 21128) * 768)),
+    ("Llama 2 7B with a 64k vocabulary: parameter count?", n(LLAMA2_7B + 2 * (64000 - 32000) * 4096)),
+    ("parameters of GPT-2 small with 2048 context", n(GPT2_SMALL + (2048 - 1024) * 768)),
+    ("gpt-2 small but with 24 layers: how many parameters", n(GPT2_SMALL + 12 * 7_087_872)),
+    ("If bert base had a vocab of 50000, what would its parameter count be?", n(BERT_BASE + (50000 - 30522) * 768)),
+]
+
+
+@pytest.mark.parametrize("question, shown", PRESET_CHANGES, ids=[row[0][:60] for row in PRESET_CHANGES])
+def test_a_stated_change_to_a_preset_wins(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+    assert "as you wrote (the preset's is" in answer.markdown
+
+
+def test_a_changed_vocabulary_sizes_memory_too():
+    md = route("how much memory does llama 2 7b with a 64k vocabulary need in fp16").markdown
+    assert "with vocabulary 64,000" in md and "14 GB" in md.split("\n")[0]
+    assert "with vocabulary" not in route("kv cache of llama 2 7b at 4096 tokens").markdown

@@ -10,6 +10,7 @@ bias on and off) or no calculation at all, never a silent guess. Bad numbers giv
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -233,6 +234,9 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
         return None          # memory follows the total, which an active count alone does not give
     if preset is not None and given is None:
         kwargs = {"context": s.context, "batch": s.batch or 1} if not preset.published_only else {}
+        changed = _changed(s, preset)
+        if changed is not None:
+            return report(changed[0], precision=precision, tokens=tokens, name=changed[1], **kwargs)
         return report(preset, precision=precision, tokens=tokens, **kwargs)
     if given is not None:
         name = None
@@ -250,9 +254,50 @@ def _preset_count(s: Slots, preset: Preset) -> Report:
     count with its working; the figure the user wrote is what they want explained, shown as taken."""
     taken = [t for t in s.taken if "as you wrote" not in t]
     s.taken[:] = taken
+    changed = _changed(s, preset)
+    if changed is not None:
+        return report(changed[0], name=changed[1])
     if s.params is not None:
         s.taken.append(f"{fmt.words(s.params)} as you wrote it is {preset.title}'s rounded size")
     return report(preset)
+
+
+#: Dimensions a question can change on a named model: slot name → (spec field, how it is shown).
+_CHANGES = {"vocab": ("vocab_size", "vocabulary", r"\bvocab"),
+            "d": ("hidden_size", "hidden size", r"\b(?:hidden[ _](?:size|dim\w*)|d_?model|dim\w*|width|n_embd)\b"),
+            "layers": ("num_layers", "layers", r"\b(?:layers|blocks)\b"),
+            "heads": ("num_heads", "attention heads", r"\bheads\b"),
+            "kv_heads": ("num_kv_heads", "KV heads", r"\bheads\b"),
+            "ffn": ("intermediate_size", "FFN width", r"\b(?:ffn|intermediate|mlp|feed[- ]?forward|d_ff)\b")}
+
+
+def _changed(s: Slots, preset: Preset) -> tuple[TransformerSpec, str] | None:
+    """A named model with a change the question states ("BERT-base with a 21,128-token vocabulary",
+    "GPT-2 small with 2048 positions"): the user's number wins over the preset's, and "Taken as" says so."""
+    if preset.published_only or preset.spec.is_moe:
+        return None
+    spec = preset.spec
+    updates: dict[str, int] = {}
+    shown: list[str] = []
+    for slot, (name, label, stated) in _CHANGES.items():
+        value = s.dims.get(slot)
+        if value is None or not re.search(stated, s.text) or (slot == "layers" and re.search(r"offload\w*|gpu[- ]layers|on (?:the )?gpu", s.text)):
+            continue
+        old = getattr(spec, name) if name != "num_kv_heads" else spec.kv_heads
+        if value != old:
+            updates[name] = value
+            shown.append(f"{label} {value:,} as you wrote (the preset's is {old:,})")
+    if s.context and spec.position == "learned" and s.asks == "params" and s.context != spec.max_positions:
+        updates["max_positions"] = s.context
+        shown.append(f"{s.context:,} positions as you wrote (the preset's is {spec.max_positions:,})")
+    if not updates:
+        return None
+    try:
+        changed = dataclasses.replace(spec, **updates)
+    except (TypeError, ValueError):
+        return None
+    s.taken.append(f"{preset.title} with " + "; ".join(shown))
+    return changed, f"{preset.title} with " + ", ".join(x.split(" as you wrote")[0] for x in shown)
 
 
 def _published_tokens(preset: Preset) -> float | None:

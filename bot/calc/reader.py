@@ -148,7 +148,7 @@ def _presets(text: str) -> tuple[list[Preset], str]:
 
 
 _COUNT = re.compile(r"(?<![\w.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![\w/])"
-                    r"(?!\s*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|"
+                    r"(?![\s-]*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|vocab\w*|positions?|"
                     r"b/s|per second))(?:[- ]?(?:active|activated))?")
 
 
