@@ -447,3 +447,19 @@ def test_a_changed_vocabulary_sizes_memory_too():
     md = route("how much memory does llama 2 7b with a 64k vocabulary need in fp16").markdown
     assert "with vocabulary 64,000" in md and "14 GB" in md.split("\n")[0]
     assert "with vocabulary" not in route("kv cache of llama 2 7b at 4096 tokens").markdown
+
+
+FIT_FORMS = [
+    # a size the user estimates is not the memory they have; "N x GPU (total GB)" is the total, shown per card
+    ("My guess is that foo_llama_13b_v2 takes 30GB. Can I run it with 2 x RTX 4090 (48GB vram)?", "2 × 24 GB (4090)"),
+    ("can i run llama 2 13b on 2 rtx 3090s", "2 × 24 GB (3090)"),
+    ("a my_model_7b_ft checkpoint: will it fit on one 16 GB card in fp16?", "14 GB in fp16"),
+]
+
+
+@pytest.mark.parametrize("question, shown", FIT_FORMS, ids=[row[0][:60] for row in FIT_FORMS])
+def test_fit_reads_the_memory_the_user_has(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "fit", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown

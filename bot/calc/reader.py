@@ -147,7 +147,7 @@ def _presets(text: str) -> tuple[list[Preset], str]:
     return [p for _, p in sorted(found, key=lambda pair: pair[0])], rest
 
 
-_COUNT = re.compile(r"(?<![\w.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![\w/])"
+_COUNT = re.compile(r"(?<![a-z0-9.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![a-z0-9/])"
                     r"(?![\s-]*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|vocab\w*|positions?|"
                     r"b/s|per second))(?:[- ]?(?:active|activated))?")
 
@@ -537,6 +537,10 @@ def _fill_sizes(s: Slots, text: str) -> None:
                 re.search(r"\boverhead\s*(?:of|=|:|is)?\s*$", before):
             s.overhead = value
             continue
+        if re.search(r"\b(?:estimat\w*|need\w*|requir\w*|consum\w*|takes?|uses?|using|used|weights? (?:are|is))\b"
+                     r"[^,;]{0,20}$|=\s*(?:about\s+|~)?$", before) and \
+                any(v != value for v, *_ in sizes[sizes.index((value, shown, start, end)) + 1:]):
+            continue                        # "my estimate is 68 GB ... with 72 GB": what is needed, not what is had
         if s.memory is None:
             s.memory, s.memory_text = value, shown
     gpu = None
@@ -555,7 +559,9 @@ def _fill_sizes(s: Slots, text: str) -> None:
     if s.bandwidth is None and gpu is not None:
         s.bandwidth = gpu[1][1] * 1e9
         s.taken.append(f"{gpu[0].upper()} memory bandwidth {gpu[1][1]:,g} GB/s")
-    if s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
+    if s.gpus and gpu is not None and s.memory is not None and abs(s.memory - s.gpus * gpu[1][0] * 1e9) < 0.05 * s.memory:
+        s.memory_text = f"{s.gpus} × {gpu[1][0]:g} GB ({gpu[0].upper()})"   # "3 x 3090 (72 GB)": the total
+    elif s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
         s.memory_text = f"{s.gpus} × {s.memory_text}"
         s.memory *= s.gpus
     if s.memory is not None and not math.isfinite(s.memory):
