@@ -463,3 +463,9 @@ def test_fit_reads_the_memory_the_user_has(question, shown):
     assert answer is not None, question
     assert answer.calculation["intent"] == "fit", answer.markdown
     assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+def test_a_figure_beside_a_named_model_is_not_always_a_breakdown_question():
+    # a figure used for something else (a comparison, a guess) does not turn into the preset's count
+    assert route("mixtral 8x7b shows 45B but the 8x22 one, shouldn't it be 140B-ish?") is None
+    assert n(LLAMA2_70B) in route("my count of 78B for llama 2 70b is off: where does the 70B come from?").markdown

@@ -249,6 +249,22 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
     return _from_dims(s)
 
 
+_BREAKDOWN = re.compile(r"\bhow (?:do|does|did|would|can|could|is|are|was|were) .{0,40}?\b(?:get|reach|arrive at|"
+                        r"end up with|come up with|obtain|calculat\w*|comput\w*|count\w*|work(?:ed)? out|figured? out|"
+                        r"derived?|add(?:s|ed)? up)\b|\bwhere (?:does|do|did) .{0,40}\bcome from\b")
+
+
+def _about_the_count(s: Slots, preset: Preset) -> bool:
+    """Whether a question with a figure asks how a named model's count is made ("how is BERT's 110M
+    calculated?", "my count of 70B for Llama 2 70B"), rather than using the figure for something else."""
+    if _BREAKDOWN.search(s.text) or _changed(s, preset, dry=True) is not None:
+        return True
+    if preset.published_only or s.params is None or not re.search(_CALC_VERBS + r"|\bcount\b", s.text):
+        return False
+    exact = report(preset).params_total
+    return abs(s.params - exact) <= 0.15 * exact
+
+
 def _preset_count(s: Slots, preset: Preset) -> Report:
     """A named model's count asked about with a figure ("how is BERT's 110M counted?"): the preset's own
     count with its working; the figure the user wrote is what they want explained, shown as taken."""
@@ -271,7 +287,7 @@ _CHANGES = {"vocab": ("vocab_size", "vocabulary", r"\bvocab"),
             "ffn": ("intermediate_size", "FFN width", r"\b(?:ffn|intermediate|mlp|feed[- ]?forward|d_ff)\b")}
 
 
-def _changed(s: Slots, preset: Preset) -> tuple[TransformerSpec, str] | None:
+def _changed(s: Slots, preset: Preset, dry: bool = False) -> tuple[TransformerSpec, str] | None:
     """A named model with a change the question states ("BERT-base with a 21,128-token vocabulary",
     "GPT-2 small with 2048 positions"): the user's number wins over the preset's, and "Taken as" says so."""
     if preset.published_only or preset.spec.is_moe:
@@ -296,6 +312,8 @@ def _changed(s: Slots, preset: Preset) -> tuple[TransformerSpec, str] | None:
         changed = dataclasses.replace(spec, **updates)
     except (TypeError, ValueError):
         return None
+    if dry:
+        return changed, ""
     s.taken.append(f"{preset.title} with " + "; ".join(shown))
     return changed, f"{preset.title} with " + ", ".join(x.split(" as you wrote")[0] for x in shown)
 
@@ -328,7 +346,7 @@ def _model(s: Slots) -> CalcAnswer | None:
         assert s.file_bytes is not None
         return reverse_answer(r, s.file_bytes, s.taken)
     if asks == "params":
-        if r.kind == "size" and s.preset is not None:
+        if r.kind == "size" and s.preset is not None and _about_the_count(s, s.preset):
             r = _preset_count(s, s.preset)
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
