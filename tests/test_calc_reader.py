@@ -469,3 +469,20 @@ def test_a_figure_beside_a_named_model_is_not_always_a_breakdown_question():
     # a figure used for something else (a comparison, a guess) does not turn into the preset's count
     assert route("mixtral 8x7b shows 45B but the 8x22 one, shouldn't it be 140B-ish?") is None
     assert n(LLAMA2_70B) in route("my count of 78B for llama 2 70b is off: where does the 70B come from?").markdown
+
+
+TOKENS_FORMS = [
+    # the total of several token counts is D; a labelled count wins over bare numbers of the arithmetic
+    ("text 3B tokens plus code 2B tokens, total tokens about 5B; parameters 300M: training flops = 6ND?",
+     "9 × 10^18"),
+    ("代码 4B tokens，文本 2B tokens，总tokens约6B，参数量 1B，训练需要多少flops", "3.6 × 10^19"),
+    ("training flops for parameters 125M over 1,000,000 steps with 2B tokens in total", "1.5 × 10^18"),
+]
+
+
+@pytest.mark.parametrize("question, shown", TOKENS_FORMS, ids=[row[0][:60] for row in TOKENS_FORMS])
+def test_training_flops_read_the_total_tokens(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "training_flops", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown

@@ -24,7 +24,7 @@ _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " v
        ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
        ("运行", " run "), ("跑", " run "), ("部署", " deploy "), ("够", " enough "), ("为什么", " why "),
        ("什么是", " what is "), ("多大", " how much "), ("模型", " model "), ("比特", "-bit "),
-       ("位", "-bit "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
+       ("位", "-bit "), ("总", " total "), ("大约", " about "), ("约", " about "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
        ("带", " with "), ("有", " with "), ("个", " "), ("是否", " whether "), ("吗", "?"), ("呢", "?"),
        ("，", ", "), ("？", "?"), ("。", ". ")]
 
@@ -167,7 +167,7 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
-    if re.search(r"\bparam", text):        # "went from 6738415616 to 6742609920 parameters"
+    if re.search(r"\bparam", text) and not out:   # "went from 6738415616 to 6742609920 parameters"
         out += [(float(m.group(1)), False, m.start())     # a count may end a sentence: "... is 124439808."
                 for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w,]|\.\d)", text)]
     unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
@@ -213,6 +213,11 @@ def _batch(text: str) -> int | None:
 
 def _tokens(text: str) -> float | None:
     """Training (or generated) tokens: "2t tokens", "on 1.4 trillion tokens", "14.8e12", "d = 300b"."""
+    m = re.search(r"\btotal (?:training )?tokens?\s*(?:of|=|:|is|are)?\s*(?:about|around|roughly|~|≈)?\s*" + NUM +
+                  r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)\b", text) or \
+        re.search(NUM + r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)\s+tokens? in total\b", text)
+    if m:                                   # "9B tokens of code ... total tokens about 11B": the total
+        return num(m.group(1)) * _SCALE[m.group(2)]
     m = re.search(NUM + r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)?\s+(?:training\s+|of\s+)?tokens?\b", text)
     if m and (m.group(2) or float(num(m.group(1))) >= 1e6 or "generat" in text):
         return num(m.group(1)) * _SCALE.get(m.group(2) or "", 1)
@@ -517,7 +522,7 @@ def read(question: str) -> Slots:
 
 def _fill_sizes(s: Slots, text: str) -> None:
     """Counts, memory available, GPUs and file sizes: the numbers whose unit says what they are."""
-    counts = _counts(text)
+    counts = [c for c in _counts(text) if c[0] != s.tokens]    # "total tokens about 11b" is not a model size
     for value, active, _ in counts:
         if active and s.active is None:
             s.active = value
