@@ -486,3 +486,19 @@ def test_training_flops_read_the_total_tokens(question, shown):
     assert answer is not None, question
     assert answer.calculation["intent"] == "training_flops", answer.markdown
     assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+LONG_CONTEXT = [
+    # Llama 3.1: 128 KiB per token in fp16 (32 layers × 8 KV heads × 128 × 2 × 2 bytes for 8B; 80 layers for 70B)
+    ("memory for llama 3.1 8b at its full context length", "131,072 tokens"),
+    ("how many 80GB GPUs for llama 3.1 70b at the entire context window?", "3 × 80 GB"),
+    ("kv cache for llama 3.1 70b at 128k context", "42.95 GB"),
+    ("how big is the KV cache of llama 3 8b at 100k tokens, batch 2", "26.84 GB"),
+]
+
+
+@pytest.mark.parametrize("question, shown", LONG_CONTEXT, ids=[row[0][:60] for row in LONG_CONTEXT])
+def test_long_contexts_on_named_models(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert shown in answer.markdown.split("\n")[0], answer.markdown

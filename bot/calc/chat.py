@@ -334,6 +334,11 @@ def _model(s: Slots) -> CalcAnswer | None:
         return _compare(s)
     if asks == "lora":
         return _lora(s) if s.preset else _part(s)
+    if (s.context is None and s.preset is not None and not s.preset.published_only and s.preset.spec.max_positions
+            and re.search(r"\b(?:full|entire|whole|max(?:imum)?|complete|native)\s+context(?:[- ](?:length|window|size))?\b|"
+                          r"\bmax(?:imum)? (?:context|sequence) length\b", s.text)):
+        s.context = s.preset.spec.max_positions     # "at full context": the model's own maximum, shown as taken
+        s.taken.append(f"full context = {s.context:,} tokens ({s.preset.title}'s maximum)")
     plain = s.fmt.name if s.fmt is not None and s.fmt.name in PRECISIONS else "fp16"
     r = _subject(s, s.preset, plain)
     if r is None:
