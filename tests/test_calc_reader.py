@@ -502,3 +502,9 @@ def test_long_contexts_on_named_models(question, shown):
     answer = route(question)
     assert answer is not None, question
     assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+def test_full_width_and_scientific_numbers():
+    assert "Only quantised" in route("８ＧＢ显存能跑７Ｂ模型吗？").markdown.split("\n")[0]
+    assert "26 GB" in route("how much memory does a 13e9 parameter model need in fp16").markdown.split("\n")[0]
+    assert read("一个 1024 -> 4096 的线性层（不带偏置）").widths == (1024, 4096)

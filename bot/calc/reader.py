@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bot.calc.formats import Format, find_format
@@ -108,6 +109,7 @@ def normalise(question: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
     for zh, en in _ZH:
         text = text.replace(zh, en)
+    text = unicodedata.normalize("NFKC", text).lower()      # full-width digits and letters: "８ＧＢ" → "8gb"
     text = re.sub(r"(?<=[\u3000-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3000-\u9fff])", " ", text)
     text = re.sub(r"(?<=\d),(\d{1,2})(?=\s*(?:gib|gb|mib|mb|tib|tb|kib|kb)\b)", r".\1", text)  # "66,86 gib"
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
@@ -162,7 +164,7 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
         active = "activ" in m.group(0) or bool(re.match(r"\s*(?:active|activated)\b", after)) or \
             bool(re.search(r"\b(?:active|activated)\b[\w\s]{0,25}$", before))
         out.append((value, active, m.start()))
-    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d{5,})\s*(?:param(?:eter)?s|weights)\b", text):
+    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d{5,})[\s-]*(?:param(?:eter)?s?|weights)\b", text):
         out.append((float(m.group(1)), False, m.start()))
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
