@@ -365,6 +365,8 @@ CLEANED = [
     ("gpt2 has 124439808 parameters. With lora on it the parameters are 124587264. how many added?", "params",
      "rank 4"),
     ("bert 参数量是108893186。加lora后参数量是109483010。", "params", n(589_824)),
+    ("For bert the parameter total without adapters is 108893186. Adding lora gives 109188098 parameters. Right?",
+     "params", n(294_912)),
     # GPU counts written against the size, decimal commas in sizes, Q5_K_S
     ("can 3x24 GB gpus run a 104b model in q5_k_s?", "fit", "71.5 GB"),
     ("a file of 13,48 GB for a 6.7b model: which format?", "reverse", "fp16"),

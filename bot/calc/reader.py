@@ -169,7 +169,8 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
-    if re.search(r"\bparam", text) and not out:   # "went from 6738415616 to 6742609920 parameters"
+    scaled = any(_COUNT.finditer(text))
+    if re.search(r"\bparam", text) and not scaled:   # "went from 6738415616 to 6742609920 parameters"
         out += [(float(m.group(1)), False, m.start())     # a count may end a sentence: "... is 124439808."
                 for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w,]|\.\d)", text)]
     unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
