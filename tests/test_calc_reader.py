@@ -354,3 +354,159 @@ def test_reader_slots():
     assert t.widths == (784, 128, 10) and t.bias is False
     c = read("70亿参数的模型4位量化需要多少显存")
     assert c.params == 7e9 and c.fmt.name == "int4" and c.asks == "memory"
+
+
+# --- forms after a post is cleaned, and questions about a named model's count --------------------------
+
+GPT2_SMALL, BERT_BASE = 124_439_808, 109_482_240
+
+CLEANED = [
+    # a count that ends a sentence keeps its full stop out of the number
+    ("gpt2 has 124439808 parameters. With lora on it the parameters are 124587264. how many added?", "params",
+     "rank 4"),
+    ("bert 参数量是108893186。加lora后参数量是109483010。", "params", n(589_824)),
+    ("For bert the parameter total without adapters is 108893186. Adding lora gives 109188098 parameters. Right?",
+     "params", n(294_912)),
+    # GPU counts written against the size, decimal commas in sizes, Q5_K_S
+    ("can 3x24 GB gpus run a 104b model in q5_k_s?", "fit", "71.5 GB"),
+    ("a file of 13,48 GB for a 6.7b model: which format?", "reverse", "fp16"),
+]
+
+NAMED_COUNTS = [
+    ("How are the parameters of GPT-2 small counted? Where does 124M come from?", n(GPT2_SMALL)),
+    ("how do you get 7B for llama 2 7b", n(LLAMA2_7B)),
+    ("how is the parameter count of Mistral 7B computed", n(MISTRAL_7B)),
+    ("where does gpt-2's 124M come from?", n(GPT2_SMALL)),
+    ("I keep getting the wrong total for llama 2 70b. how is its parameter count calculated?", n(LLAMA2_70B)),
+    ("how was bert base's 110 million worked out?", n(BERT_BASE)),
+]
+
+
+@pytest.mark.parametrize("question, intent, shown", CLEANED, ids=[row[0][:60] for row in CLEANED])
+def test_numbers_read_after_cleaning(question, intent, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == intent, answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+@pytest.mark.parametrize("question, shown", NAMED_COUNTS, ids=[row[0][:60] for row in NAMED_COUNTS])
+def test_how_a_named_models_count_is_made_gets_the_breakdown(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "params", answer.markdown
+    assert shown in answer.markdown.split("\n")[0] and "| Component |" in answer.markdown
+
+
+@pytest.mark.parametrize("question", ["how are parameters learned?", "how are the weights updated in training",
+                                      "how are biases initialised", "where do the weights come from",
+                                      "how is the loss calculated"])
+def test_how_questions_about_learning_stay_with_the_kb(question):
+    assert route(question) is None
+
+
+WORDED_NETWORKS = [
+    ("A fully connected network takes 784 input pixels and has two hidden layers of 128 neurons each, with 10 output "
+     "classes: how many parameters?", n(784 * 128 + 128 + 128 * 128 + 128 + 128 * 10 + 10)),
+    ("we classify 50 features into 3 classes with a dense network of 2 layers of 64 units each; how many weights "
+     "must be trained?", n(50 * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3)),
+    ("How many trainable parameters: 3 hidden layers with 32 neurons each, 20 input attributes, 5 categories",
+     n(20 * 32 + 32 + 2 * (32 * 32 + 32) + 32 * 5 + 5)),
+    ("an mlp for 4 labels from 12 input variables, with one hidden layer of 16 units, how many parameters",
+     n(12 * 16 + 16 + 16 * 4 + 4)),
+    ("You feed 1,000 features to a feed-forward net with 2 layers of 50 nodes and 2 outputs. Parameter count?",
+     n(1000 * 50 + 50 + 50 * 50 + 50 + 50 * 2 + 2)),
+]
+
+
+@pytest.mark.parametrize("question, shown", WORDED_NETWORKS, ids=[row[0][:60] for row in WORDED_NETWORKS])
+def test_networks_described_in_words(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "params", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+PRESET_CHANGES = [
+    # BERT-base: 30,522 × 768 token embeddings; Llama 2 7B: 32,000 × 4,096 in and out; GPT-2 small: 1,024 × 768 positions
+    ("how many parameters does BERT-base have but with a 21,128-token vocabulary", n(BERT_BASE - (30522 - 21128) * 768)),
+    ("Llama 2 7B with a 64k vocabulary: parameter count?", n(LLAMA2_7B + 2 * (64000 - 32000) * 4096)),
+    ("parameters of GPT-2 small with 2048 context", n(GPT2_SMALL + (2048 - 1024) * 768)),
+    ("gpt-2 small but with 24 layers: how many parameters", n(GPT2_SMALL + 12 * 7_087_872)),
+    ("If bert base had a vocab of 50000, what would its parameter count be?", n(BERT_BASE + (50000 - 30522) * 768)),
+]
+
+
+@pytest.mark.parametrize("question, shown", PRESET_CHANGES, ids=[row[0][:60] for row in PRESET_CHANGES])
+def test_a_stated_change_to_a_preset_wins(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+    assert "as you wrote (the preset's is" in answer.markdown
+
+
+def test_a_changed_vocabulary_sizes_memory_too():
+    md = route("how much memory does llama 2 7b with a 64k vocabulary need in fp16").markdown
+    assert "with vocabulary 64,000" in md and "14 GB" in md.split("\n")[0]
+    assert "with vocabulary" not in route("kv cache of llama 2 7b at 4096 tokens").markdown
+
+
+FIT_FORMS = [
+    # a size the user estimates is not the memory they have; "N x GPU (total GB)" is the total, shown per card
+    ("My guess is that foo_llama_13b_v2 takes 30GB. Can I run it with 2 x RTX 4090 (48GB vram)?", "2 × 24 GB (4090)"),
+    ("can i run llama 2 13b on 2 rtx 3090s", "2 × 24 GB (3090)"),
+    ("a my_model_7b_ft checkpoint: will it fit on one 16 GB card in fp16?", "14 GB in fp16"),
+]
+
+
+@pytest.mark.parametrize("question, shown", FIT_FORMS, ids=[row[0][:60] for row in FIT_FORMS])
+def test_fit_reads_the_memory_the_user_has(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "fit", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+def test_a_figure_beside_a_named_model_is_not_always_a_breakdown_question():
+    # a figure used for something else (a comparison, a guess) does not turn into the preset's count
+    assert route("mixtral 8x7b shows 45B but the 8x22 one, shouldn't it be 140B-ish?") is None
+    assert n(LLAMA2_70B) in route("my count of 78B for llama 2 70b is off: where does the 70B come from?").markdown
+
+
+TOKENS_FORMS = [
+    # the total of several token counts is D; a labelled count wins over bare numbers of the arithmetic
+    ("text 3B tokens plus code 2B tokens, total tokens about 5B; parameters 300M: training flops = 6ND?",
+     "9 × 10^18"),
+    ("代码 4B tokens，文本 2B tokens，总tokens约6B，参数量 1B，训练需要多少flops", "3.6 × 10^19"),
+    ("training flops for parameters 125M over 1,000,000 steps with 2B tokens in total", "1.5 × 10^18"),
+]
+
+
+@pytest.mark.parametrize("question, shown", TOKENS_FORMS, ids=[row[0][:60] for row in TOKENS_FORMS])
+def test_training_flops_read_the_total_tokens(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert answer.calculation["intent"] == "training_flops", answer.markdown
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+LONG_CONTEXT = [
+    # Llama 3.1: 128 KiB per token in fp16 (32 layers × 8 KV heads × 128 × 2 × 2 bytes for 8B; 80 layers for 70B)
+    ("memory for llama 3.1 8b at its full context length", "131,072 tokens"),
+    ("how many 80GB GPUs for llama 3.1 70b at the entire context window?", "3 × 80 GB"),
+    ("kv cache for llama 3.1 70b at 128k context", "42.95 GB"),
+    ("how big is the KV cache of llama 3 8b at 100k tokens, batch 2", "26.84 GB"),
+]
+
+
+@pytest.mark.parametrize("question, shown", LONG_CONTEXT, ids=[row[0][:60] for row in LONG_CONTEXT])
+def test_long_contexts_on_named_models(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+def test_full_width_and_scientific_numbers():
+    assert "Only quantised" in route("８ＧＢ显存能跑７Ｂ模型吗？").markdown.split("\n")[0]
+    assert "26 GB" in route("how much memory does a 13e9 parameter model need in fp16").markdown.split("\n")[0]
+    assert read("一个 1024 -> 4096 的线性层（不带偏置）").widths == (1024, 4096)

@@ -10,6 +10,7 @@ bias on and off) or no calculation at all, never a silent guess. Bad numbers giv
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -34,10 +35,11 @@ _BLOCKERS = [
     r"\bdifference\b|\bdiffer\b|\bcompar\w*\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:a|an)\b",
     r"^\s*(?:what|who)(?:'s| is| are) (?:parameters?|weights?|biases?|tokens?|flops?|quantization|the kv cache)\s*\??$",
-    r"^\s*(?:who|when|where)\b",
+    r"^\s*(?:who|when)\b|^\s*where\b(?!.*\bcome from\b)",
     r"\b(?:better|smarter|worse|more intelligent)\b",
 ]
-_CALC_VERBS = r"\b(?:calculate|compute|count|work out|figure out|estimate)\b"
+_CALC_VERBS = (r"\b(?:calculat(?:e|ed|ing)|comput(?:e|ed|ing)|count(?:ed|ing)?|work(?:ed)? out|figured? out|"
+               r"estimat(?:e|ed)|derived?|add(?:ed)? up|arrive[sd]? at|get (?:to )?(?:the )?\d[\d.]*\s*[kmbt]?)\b")
 
 
 def _conceptual(s: Slots) -> bool:
@@ -232,6 +234,9 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
         return None          # memory follows the total, which an active count alone does not give
     if preset is not None and given is None:
         kwargs = {"context": s.context, "batch": s.batch or 1} if not preset.published_only else {}
+        changed = _changed(s, preset)
+        if changed is not None:
+            return report(changed[0], precision=precision, tokens=tokens, name=changed[1], **kwargs)
         return report(preset, precision=precision, tokens=tokens, **kwargs)
     if given is not None:
         name = None
@@ -242,6 +247,75 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
             name = preset.title
         return report_for_size(given, precision=precision, tokens=tokens, name=name)
     return _from_dims(s)
+
+
+_BREAKDOWN = re.compile(r"\bhow (?:do|does|did|would|can|could|is|are|was|were) .{0,40}?\b(?:get|reach|arrive at|"
+                        r"end up with|come up with|obtain|calculat\w*|comput\w*|count\w*|work(?:ed)? out|figured? out|"
+                        r"derived?|add(?:s|ed)? up)\b|\bwhere (?:does|do|did) .{0,40}\bcome from\b")
+
+
+def _about_the_count(s: Slots, preset: Preset) -> bool:
+    """Whether a question with a figure asks how a named model's count is made ("how is BERT's 110M
+    calculated?", "my count of 70B for Llama 2 70B"), rather than using the figure for something else."""
+    if _BREAKDOWN.search(s.text) or _changed(s, preset, dry=True) is not None:
+        return True
+    if preset.published_only or s.params is None or not re.search(_CALC_VERBS + r"|\bcount\b", s.text):
+        return False
+    exact = report(preset).params_total
+    return abs(s.params - exact) <= 0.15 * exact
+
+
+def _preset_count(s: Slots, preset: Preset) -> Report:
+    """A named model's count asked about with a figure ("how is BERT's 110M counted?"): the preset's own
+    count with its working; the figure the user wrote is what they want explained, shown as taken."""
+    taken = [t for t in s.taken if "as you wrote" not in t]
+    s.taken[:] = taken
+    changed = _changed(s, preset)
+    if changed is not None:
+        return report(changed[0], name=changed[1])
+    if s.params is not None:
+        s.taken.append(f"{fmt.words(s.params)} as you wrote it is {preset.title}'s rounded size")
+    return report(preset)
+
+
+#: Dimensions a question can change on a named model: slot name → (spec field, how it is shown).
+_CHANGES = {"vocab": ("vocab_size", "vocabulary", r"\bvocab"),
+            "d": ("hidden_size", "hidden size", r"\b(?:hidden[ _](?:size|dim\w*)|d_?model|dim\w*|width|n_embd)\b"),
+            "layers": ("num_layers", "layers", r"\b(?:layers|blocks)\b"),
+            "heads": ("num_heads", "attention heads", r"\bheads\b"),
+            "kv_heads": ("num_kv_heads", "KV heads", r"\bheads\b"),
+            "ffn": ("intermediate_size", "FFN width", r"\b(?:ffn|intermediate|mlp|feed[- ]?forward|d_ff)\b")}
+
+
+def _changed(s: Slots, preset: Preset, dry: bool = False) -> tuple[TransformerSpec, str] | None:
+    """A named model with a change the question states ("BERT-base with a 21,128-token vocabulary",
+    "GPT-2 small with 2048 positions"): the user's number wins over the preset's, and "Taken as" says so."""
+    if preset.published_only or preset.spec.is_moe:
+        return None
+    spec = preset.spec
+    updates: dict[str, int] = {}
+    shown: list[str] = []
+    for slot, (name, label, stated) in _CHANGES.items():
+        value = s.dims.get(slot)
+        if value is None or not re.search(stated, s.text) or (slot == "layers" and re.search(r"offload\w*|gpu[- ]layers|on (?:the )?gpu", s.text)):
+            continue
+        old = getattr(spec, name) if name != "num_kv_heads" else spec.kv_heads
+        if value != old:
+            updates[name] = value
+            shown.append(f"{label} {value:,} as you wrote (the preset's is {old:,})")
+    if s.context and spec.position == "learned" and s.asks == "params" and s.context != spec.max_positions:
+        updates["max_positions"] = s.context
+        shown.append(f"{s.context:,} positions as you wrote (the preset's is {spec.max_positions:,})")
+    if not updates:
+        return None
+    try:
+        changed = dataclasses.replace(spec, **updates)
+    except (TypeError, ValueError):
+        return None
+    if dry:
+        return changed, ""
+    s.taken.append(f"{preset.title} with " + "; ".join(shown))
+    return changed, f"{preset.title} with " + ", ".join(x.split(" as you wrote")[0] for x in shown)
 
 
 def _published_tokens(preset: Preset) -> float | None:
@@ -260,6 +334,11 @@ def _model(s: Slots) -> CalcAnswer | None:
         return _compare(s)
     if asks == "lora":
         return _lora(s) if s.preset else _part(s)
+    if (s.context is None and s.preset is not None and not s.preset.published_only and s.preset.spec.max_positions
+            and re.search(r"\b(?:full|entire|whole|max(?:imum)?|complete|native)\s+context(?:[- ](?:length|window|size))?\b|"
+                          r"\bmax(?:imum)? (?:context|sequence) length\b", s.text)):
+        s.context = s.preset.spec.max_positions     # "at full context": the model's own maximum, shown as taken
+        s.taken.append(f"full context = {s.context:,} tokens ({s.preset.title}'s maximum)")
     plain = s.fmt.name if s.fmt is not None and s.fmt.name in PRECISIONS else "fp16"
     r = _subject(s, s.preset, plain)
     if r is None:
@@ -272,9 +351,13 @@ def _model(s: Slots) -> CalcAnswer | None:
         assert s.file_bytes is not None
         return reverse_answer(r, s.file_bytes, s.taken)
     if asks == "params":
+        if r.kind == "size" and s.preset is not None and _about_the_count(s, s.preset):
+            r = _preset_count(s, s.preset)
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
         answer = params_answer(r, s.preset)
+        if s.taken:
+            answer.markdown += "\n\nTaken as: " + "; ".join(s.taken) + "."
         if r.is_moe and r.params_active is not None and re.search(r"\bactive\b|\bactivated\b|\bper token\b", s.text):
             answer.markdown = (f"**{r.title} uses {r.params_active:,} active parameters per token, of "
                                f"{r.params_total:,} in total.**\n\n" + answer.markdown)

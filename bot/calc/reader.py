@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from bot.calc.formats import Format, find_format
@@ -24,7 +25,7 @@ _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " v
        ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
        ("运行", " run "), ("跑", " run "), ("部署", " deploy "), ("够", " enough "), ("为什么", " why "),
        ("什么是", " what is "), ("多大", " how much "), ("模型", " model "), ("比特", "-bit "),
-       ("位", "-bit "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
+       ("位", "-bit "), ("总", " total "), ("大约", " about "), ("约", " about "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
        ("带", " with "), ("有", " with "), ("个", " "), ("是否", " whether "), ("吗", "?"), ("呢", "?"),
        ("，", ", "), ("？", "?"), ("。", ". ")]
 
@@ -108,8 +109,11 @@ def normalise(question: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
     for zh, en in _ZH:
         text = text.replace(zh, en)
+    text = unicodedata.normalize("NFKC", text).lower()      # full-width digits and letters: "８ＧＢ" → "8gb"
     text = re.sub(r"(?<=[\u3000-\u9fff])(?=[a-z0-9])|(?<=[a-z0-9])(?=[\u3000-\u9fff])", " ", text)
+    text = re.sub(r"(?<=\d),(\d{1,2})(?=\s*(?:gib|gb|mib|mb|tib|tb|kib|kb)\b)", r".\1", text)  # "66,86 gib"
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    text = re.sub(r"(?<=\d)x(?=\d)", " x ", text)                   # "3x24 gb", "128x64"
     text = re.sub(r"(?<=\d)_(?=\d{3})", "", text)
     text = re.sub(r"\b(" + _WORD + r"|\d+)[.!]+\s+(thousand|million|billion|trillion)\b", r"\1 \2", text)
     return " ".join(text.split())
@@ -145,8 +149,8 @@ def _presets(text: str) -> tuple[list[Preset], str]:
     return [p for _, p in sorted(found, key=lambda pair: pair[0])], rest
 
 
-_COUNT = re.compile(r"(?<![\w.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![\w/])"
-                    r"(?!\s*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|"
+_COUNT = re.compile(r"(?<![a-z0-9.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![a-z0-9/])"
+                    r"(?![\s-]*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|vocab\w*|positions?|"
                     r"b/s|per second))(?:[- ]?(?:active|activated))?")
 
 
@@ -160,13 +164,15 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
         active = "activ" in m.group(0) or bool(re.match(r"\s*(?:active|activated)\b", after)) or \
             bool(re.search(r"\b(?:active|activated)\b[\w\s]{0,25}$", before))
         out.append((value, active, m.start()))
-    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d{5,})\s*(?:param(?:eter)?s|weights)\b", text):
+    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?e[+-]?\d+|\d{5,})[\s-]*(?:param(?:eter)?s?|weights)\b", text):
         out.append((float(m.group(1)), False, m.start()))
     for m in re.finditer(r"\bparam(?:eter)?s?(?: count)?(?: of| is| are|:|=)?\s*(?:about |roughly |~)?"
                          r"(\d{5,}|\d+(?:\.\d+)?e[+-]?\d+)\b", text):
         out.append((float(m.group(1)), False, m.start()))
-    if re.search(r"\bparam", text):        # "went from 6738415616 to 6742609920 parameters"
-        out += [(float(m.group(1)), False, m.start()) for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w.,])", text)]
+    scaled = any(_COUNT.finditer(text))
+    if re.search(r"\bparam", text) and not scaled:   # "went from 6738415616 to 6742609920 parameters"
+        out += [(float(m.group(1)), False, m.start())     # a count may end a sentence: "... is 124439808."
+                for m in re.finditer(r"(?<![\w.,])(\d{6,})(?![\w,]|\.\d)", text)]
     unique = {value: (value, active, pos) for value, active, pos in sorted(out, key=lambda item: -item[2])}
     return sorted(unique.values(), key=lambda item: item[2])
 
@@ -210,6 +216,11 @@ def _batch(text: str) -> int | None:
 
 def _tokens(text: str) -> float | None:
     """Training (or generated) tokens: "2t tokens", "on 1.4 trillion tokens", "14.8e12", "d = 300b"."""
+    m = re.search(r"\btotal (?:training )?tokens?\s*(?:of|=|:|is|are)?\s*(?:about|around|roughly|~|≈)?\s*" + NUM +
+                  r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)\b", text) or \
+        re.search(NUM + r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)\s+tokens? in total\b", text)
+    if m:                                   # "9B tokens of code ... total tokens about 11B": the total
+        return num(m.group(1)) * _SCALE[m.group(2)]
     m = re.search(NUM + r"\s*(k|thousand|m|million|b|bn|billion|t|trillion)?\s+(?:training\s+|of\s+)?tokens?\b", text)
     if m and (m.group(2) or float(num(m.group(1))) >= 1e6 or "generat" in text):
         return num(m.group(1)) * _SCALE.get(m.group(2) or "", 1)
@@ -299,7 +310,7 @@ _PART_WORDS: list[tuple[str, str]] = [
 def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> str | None:
     for name, pattern in _PART_WORDS:
         if re.search(pattern, text):
-            if name == "linear" and widths is not None and len(widths) > 2:
+            if name in ("linear", "ffn") and widths is not None and len(widths) > 2:
                 return "layers"
             if name == "embedding" and re.search(r"\bhead\b|\bunembedding\b|\btied\b|\buntied\b|\btie\b", text):
                 return "embedding_head"
@@ -341,17 +352,33 @@ def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
     return _worded_layers(text), repeat
 
 
+_UNITS = r"(?:neurons?|units?|nodes?|perceptrons?|cells?)"
+_INPUT_WORDS = r"(?:input[- ]?(?:features?|attributes?|variables?|pixels?|values?|neurons?|units?|nodes?|dimensions?|s)?|" \
+    r"features?|attributes?|pixels?|predictors?|variables?|covariates?)"
+_OUTPUT_WORDS = r"(?:output[- ]?(?:classes|neurons?|units?|nodes?|labels?|categories|values?|s)?|classes|categories|labels|" \
+    r"targets)"
+
+
 def _worded_layers(text: str) -> tuple[int, ...] | None:
-    """ "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16 neurons", "8 inputs and a single output"."""
-    inputs = re.search(NUM + r"\s+(?:input|feature)(?:s| neurons| units| nodes| features)?\b", text) or \
-        re.search(r"\binput (?:layer )?(?:of|with) " + NUM + r"\b", text)
-    outputs = re.search(NUM + r"\s+output(?:s| neurons| units| nodes| classes)?\b", text) or \
-        re.search(r"\boutput (?:layer )?(?:of|with) " + NUM + r"\b", text)
+    """A network described in words, in any order: "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16
+    neurons", "N input features ... into K classes ... two layers of 100 units each", "8 inputs and a single output"."""
+    inputs = re.search(r"(?<![\w.])" + NUM + r"\s+(?:[a-z]+\s+)?" + _INPUT_WORDS + r"\b", text) or \
+        re.search(r"\binput (?:layer )?(?:of|with|has|size(?: of)?)\s+" + NUM + r"\b", text) or \
+        re.search(r"\b(\d+)[- ]dimensional (?:input|feature)", text)
+    outputs = re.search(r"(?<![\w.])" + NUM + r"\s+(?:possible\s+|different\s+|distinct\s+)?" + _OUTPUT_WORDS + r"\b",
+                        text) or \
+        re.search(r"\boutput (?:layer )?(?:of|with|has)\s+" + NUM + r"\b", text) or \
+        re.search(r"\b(?:into|between|among) " + NUM + r"\s+(?:\w+\s+)?(?:classes|categories|labels|groups|types|kinds)\b",
+                  text)
+    if inputs and outputs and inputs.start() == outputs.start():
+        return None
     if not (inputs and outputs):
         return None
     hidden: list[int] = []
-    hm = re.search(NUM + r"\s+hidden\s+layers?\s+(?:of|with|each with)\s+" + NUM + r"\s*(?:neurons|units|nodes)?", text)
-    if hm:
+    each = r"\s+(?:of|with|each with|each of|having|containing)\s+" + NUM + r"\s*(?:hidden\s+)?(?:" + _UNITS + r")?"
+    hm = re.search(NUM + r"\s+(?:hidden\s+|fully[- ]connected\s+|dense\s+|intermediate\s+)?layers?" + each, text) or \
+        re.search(NUM + r"\s+hidden\s+layers?,?\s+(?:each\s+)?(?:of|with)\s+" + NUM, text)
+    if hm and num(hm.group(1)).is_integer() and num(hm.group(2)).is_integer() and num(hm.group(2)) > 1:
         hidden = [int(num(hm.group(2)))] * int(num(hm.group(1)))
     else:
         hm = re.search(r"hidden\s+layers?\s+(?:of|with)\s+(\d+(?:\s*(?:,|and)\s*\d+)+)", text)
@@ -406,7 +433,8 @@ def _asks(s: Slots, text: str) -> str | None:
         return "training_flops"
     if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
         return "training_flops"
-    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?|need)\b", t) and \
+    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?)\b" +
+                           (r"|\bneed" if s.params or s.presets else ""), t) and \
             not re.search(r"\btokens? (?:should|to train)\b|\bchinchilla\b|\bcompute[- ]optimal\b", t):
         return "training_memory"
     if re.search(r"\btokens? (?:per|/|a) ?(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
@@ -432,6 +460,10 @@ def _asks(s: Slots, text: str) -> str | None:
     if (s.params or s.presets) and (s.fmt is not None or (s.context and re.search(
             r"\bhow (?:big|large|much)\b|\bsize\b|\brun\w*\b|\bload\w*\b|\bserv\w*\b|\bhost\w*\b|\bdeploy\w*\b", t))):
         return "memory"
+    if s.presets and s.params is not None and re.search(
+            r"\bhow (?:do|does|did|would|can|could|is|are|was|were) .{0,40}?\b(?:get|reach|arrive at|end up with|"
+            r"come up with|obtain|calculat\w*|comput\w*|count\w*|work(?:ed)? out|figured? out|derived?)\b|\bwhere (?:does|do|did) .{0,40}\bcome from\b", t):
+        return "params"                     # "how do you get 110M for BERT?": the named model's breakdown
     if re.search(r"\bparam(?:eter)?s?\b|\bweights?\b|\bbias(?:es)?\b|\bhow (?:big|large)\b|\bsize of\b", t) or (
             (s.part or s.widths) and re.search(r"\bhow many\b|\bcount\b|\bcalculate\b|\bcompute\b|\bwork out\b", t)):
         return "params"
@@ -493,7 +525,7 @@ def read(question: str) -> Slots:
 
 def _fill_sizes(s: Slots, text: str) -> None:
     """Counts, memory available, GPUs and file sizes: the numbers whose unit says what they are."""
-    counts = _counts(text)
+    counts = [c for c in _counts(text) if c[0] != s.tokens]    # "total tokens about 11b" is not a model size
     for value, active, _ in counts:
         if active and s.active is None:
             s.active = value
@@ -513,6 +545,10 @@ def _fill_sizes(s: Slots, text: str) -> None:
                 re.search(r"\boverhead\s*(?:of|=|:|is)?\s*$", before):
             s.overhead = value
             continue
+        if re.search(r"\b(?:estimat\w*|need\w*|requir\w*|consum\w*|takes?|uses?|using|used|weights? (?:are|is))\b"
+                     r"[^,;]{0,20}$|=\s*(?:about\s+|~)?$", before) and \
+                any(v != value for v, *_ in sizes[sizes.index((value, shown, start, end)) + 1:]):
+            continue                        # "my estimate is 68 GB ... with 72 GB": what is needed, not what is had
         if s.memory is None:
             s.memory, s.memory_text = value, shown
     gpu = None
@@ -531,7 +567,9 @@ def _fill_sizes(s: Slots, text: str) -> None:
     if s.bandwidth is None and gpu is not None:
         s.bandwidth = gpu[1][1] * 1e9
         s.taken.append(f"{gpu[0].upper()} memory bandwidth {gpu[1][1]:,g} GB/s")
-    if s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
+    if s.gpus and gpu is not None and s.memory is not None and abs(s.memory - s.gpus * gpu[1][0] * 1e9) < 0.05 * s.memory:
+        s.memory_text = f"{s.gpus} × {gpu[1][0]:g} GB ({gpu[0].upper()})"   # "3 x 3090 (72 GB)": the total
+    elif s.gpus and s.memory is not None and not re.search(r"\b(?:total|in total|combined|altogether)\b", text):
         s.memory_text = f"{s.gpus} × {s.memory_text}"
         s.memory *= s.gpus
     if s.memory is not None and not math.isfinite(s.memory):
