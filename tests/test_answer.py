@@ -150,11 +150,12 @@ def test_comparison_questions_are_recognised(question, sides):
 
 def test_a_lead_in_paragraph_keeps_what_it_introduces():
     items = "\n".join(f"- cost number {n} of a bigger model, with a few words to explain it" for n in range(5))
-    text = f"A bigger model costs more in five ways:\n\n{items}\n\nMore detail."
+    detail = "More detail follows here, in a closing paragraph long enough to stand as a block of its own."
+    text = f"A bigger model costs more in five ways:\n\n{items}\n\n{detail}"
     assert first_block(text) == f"A bigger model costs more in five ways:\n\n{items}"
     long_enough = " ".join(["word"] * 45)
-    assert first_block(f"{long_enough}\n\nDetail.") == long_enough
-    assert first_block(f"Both use 16 bits.\n\n{long_enough}\n\nMore.") == f"Both use 16 bits.\n\n{long_enough}"
+    assert first_block(f"{long_enough}\n\n{detail}") == long_enough
+    assert first_block(f"Both use 16 bits.\n\n{long_enough}\n\n{detail}") == f"Both use 16 bits.\n\n{long_enough}"
 
 
 @pytest.mark.parametrize("question, total", [
