@@ -39,5 +39,5 @@ async def test_real_retriever_answers_what_is_a_bias_from_biases_md(tmp_path: Pa
         await pilot.press(*"and weights?", "enter")
         await wait_until(pilot, lambda: len(app.conversation.exchanges) == 2 and not app._answering, timeout=60)
         follow_up = app.conversation.exchanges[-1]
-        assert follow_up.query == "what is a weights"
+        assert follow_up.query == "what are weights"
         assert follow_up.answer.sources[0].path == "weights.md"
