@@ -151,15 +151,17 @@ def evaluate(
     """Measure retrieval per method (dense, bm25, hybrid) on the eval set's tuning and held-back parts,
     and judge whole answers on sets of real questions."""
     try:
+        from bot import judging
+
+        sets = [p for p in judging.default_sets() if p.is_file()] + list(real or [])
+        loaded = {p: judging.load_judged(p) for p in sets}  # a bad file fails before any work
         retriever = open_retriever(kb, cache_dir, rebuild=False, calibrating=calibrate)
         if passages:
             for p in retriever.passages:
                 typer.echo(f"{p.id}\t{p.heading}")
             raise typer.Exit(EXIT_OK)
-        from bot import evaluation, judging
+        from bot import evaluation
 
-        sets = [p for p in judging.default_sets() if p.is_file()] + list(real or [])
-        loaded = {p: judging.load_judged(p) for p in sets}  # a bad file fails before any work
         if not answers_only:
             questions = evaluation.load_eval_set(eval_set)
             typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)

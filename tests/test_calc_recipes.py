@@ -9,7 +9,7 @@ from bot.calc.recipes import GGUF_TYPES, gguf_bytes, lora_params, training_recip
 
 
 def test_gguf_block_sizes_are_llama_cpps():
-    gguf = pytest.importorskip("gguf")
+    import gguf
     for name, sizes in GGUF_TYPES.items():
         assert gguf.GGML_QUANT_SIZES[getattr(gguf.GGMLQuantizationType, name)] == sizes, name
     assert gguf_bytes(256, "Q4_K") == 144 and gguf_bytes(257, "Q4_K") == 288   # whole blocks
@@ -23,8 +23,8 @@ def test_int4_with_group_scales_costs_more_than_half_a_byte():
 
 def test_lora_adapters_match_the_module_tree():
     """r × (inputs + outputs) for every q, k, v, o, gate, up and down projection of transformers' Llama."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    import torch
+    import transformers
     config = dict(calc.preset("llama-3.2-1b").config)
     cfg = transformers.AutoConfig.for_model(config.pop("model_type"), **config)
     with torch.device("meta"):

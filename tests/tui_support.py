@@ -8,10 +8,12 @@ import io
 import re
 import textwrap
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 
 from bot.corpus import chunk_document, read_documents
@@ -151,6 +153,28 @@ class FakeRetriever:
         return [Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
                     score=-s, anchor=p.anchor, kind=p.kind, confidence=-s, line_start=p.line_start,
                     line_end=p.line_end) for s, _, p in scored[:k]]
+
+
+    def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]:
+        return [self.search(q, k) for q in queries]
+
+    def query_vector(self, text: str) -> np.ndarray:
+        return _bag(text)
+
+    def block_vectors(self, blocks: list[str]) -> np.ndarray:
+        return np.stack([_bag(b) for b in blocks]) if blocks else np.zeros((0, _BAG))
+
+
+_BAG = 64
+
+
+def _bag(text: str) -> np.ndarray:
+    """A bag of words hashed into a small normalised vector: the fake's stand-in for an embedding."""
+    vector = np.zeros(_BAG, dtype="float32")
+    for word in _words(text):
+        vector[zlib.crc32(word.encode()) % _BAG] += 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def fake_factory(kb_root: Path, gate: threading.Event | None = None) -> Callable[[Any], FakeRetriever]:
