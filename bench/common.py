@@ -37,12 +37,13 @@ def child_env(cache: Path | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(args: Sequence[str], env: dict[str, str], stdin: bytes | None = None) -> Run:
-    """Run ``python ARGS`` to completion; wall time and that child's own peak RSS (os.wait4)."""
+def run_child(args: Sequence[str], env: dict[str, str], stdin: bytes | None = None, cwd: Path = REPO) -> Run:
+    """Run ``python ARGS`` to completion (in ``cwd``: ``python -m`` puts it first on the path);
+    wall time and that child's own peak RSS (os.wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen([PYTHON, *args], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                   stdout=out, stderr=err, env=env, cwd=REPO)
+                                   stdout=out, stderr=err, env=env, cwd=cwd)
         if stdin is not None:
             assert process.stdin is not None
             process.stdin.write(stdin)

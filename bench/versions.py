@@ -45,15 +45,15 @@ def main() -> None:
                     for i, (name, tree) in enumerate(trees.items())}
             for name, env in envs.items():
                 for step in (["-m", "bot", "--rebuild"], ["-m", "bot", "--json", args.question]):
-                    done = run_child(step, env)
+                    done = run_child(step, env, cwd=trees[name])
                     assert done.returncode == 0, f"{name}: {done.stderr[-500:]}"
             times: dict[str, list[float]] = {name: [] for name in trees}
             for _ in range(args.runs):
                 for name, env in envs.items():
-                    times[name].append(run_child(["-m", "bot", "--json", args.question], env).seconds)
+                    times[name].append(run_child(["-m", "bot", "--json", args.question], env, cwd=trees[name]).seconds)
             rates = {}
             for name, env in envs.items():
-                done = run_child(["-m", "bot", "--json", "--batch", "-"], env, stdin=batch)
+                done = run_child(["-m", "bot", "--json", "--batch", "-"], env, stdin=batch, cwd=trees[name])
                 rates[name] = args.questions / done.seconds
             for name in trees:
                 print(f"{name}: one-shot {summary(times[name])}; batch of {args.questions}: "

@@ -6,8 +6,8 @@ This is the one place that decides what paramsbot says; the CLI and the TUI only
 A question, or a whole pasted post, is first read (bot.reading): what it asks, in up to three
 parts, and the facts around it. A part that asks for a number goes to the calculator. Each other
 part is answered by its best section, tightened to what was asked: the section's own heading
-(phrased as the question it answers) and the block of its text closest to the question (a yes/no
-question leads with the section's verdict), not the whole article; then one worked example and one
+(phrased as the question it answers) and the block of its text that covers most of the question
+(a yes/no question leads with the section's verdict), not the whole article; then one worked example and one
 or two "see also" topics from the document's front matter. A comparison ("difference between
 weights and biases", "GELU vs ReLU") gets a second passage for the side the first does not cover,
 from another article where there is one. A part is declined when its best passage scores below the
@@ -202,8 +202,8 @@ def _calculate(post: Post, retriever: Retriever) -> Answer | None:
                   examples=examples, calculation=routed.calculation)
 
 
-#: A block scoring within this of the best one is shown after it.
-SECOND_BLOCK_MARGIN = 0.08
+#: A block covering within this share of the question's terms of the best one is shown after it.
+SECOND_BLOCK_MARGIN = 0.15
 _VERDICT = re.compile(r"^(?:\*\*)?(?:yes|no|not quite|partly|mostly|usually|rarely|only)\b", re.I)
 
 
@@ -217,7 +217,7 @@ def tighten(hit: Hit, retriever: Retriever, query: str = "", kind: QuestionKind 
         return f"**{hit.heading_path[-1]}**\n"
     chosen = [0]
     if query and len(found) > 1:
-        scores = retriever.block_vectors(found) @ retriever.query_vector(query)
+        scores = retriever.block_scores(query, found)
         order = [int(i) for i in scores.argsort()[::-1]]
         chosen = [order[0]]
         if scores[order[1]] >= scores[order[0]] - SECOND_BLOCK_MARGIN:

@@ -346,6 +346,17 @@ class LexicalIndex:
         return np.minimum(scores / total, 1.0) if total > 0 else scores
 
 
+def text_coverage(index: LexicalIndex, query: str, texts: Sequence[str]) -> np.ndarray:
+    """Per text, the share of the query's term weight (IDF over the KB) that the text contains:
+    which paragraph of a section says what was asked, at the cost of a few stems."""
+    import numpy as np
+
+    weights = {t: index.idf(t) for t in dict.fromkeys(index._terms(index.analyze(query).text))}
+    total = sum(weights.values()) or 1.0
+    have = [set(index._terms(text)) for text in texts]
+    return np.array([sum(w for t, w in weights.items() if t in terms) / total for terms in have], dtype="float32")
+
+
 def load_lexical(passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]], summaries: Mapping[str, str],
                  translations: Mapping[str, str], folder: Path | None) -> LexicalIndex:
     """The lexical index for these passages, its analysis read from ``folder``'s cache when that

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from bot.lexical import LexicalIndex
-    from bot.paragraphs import BlockVectors
 
 #: The longest query accepted: a pasted post with its logs (bot.reading keeps what it asks).
 MAX_QUERY_CHARS = 20_000
@@ -133,7 +132,6 @@ class Retriever:
             path: DocumentInfo.from_dict(path, data) for path, data in loaded.documents.items()
         }
         self.settings = settings or RetrievalSettings.load()
-        self._query_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_kb(
@@ -216,21 +214,12 @@ class Retriever:
                           min(k, len(self.passages)))
                 for signals in self.signals_many(texts, dense=method != "bm25")]
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The embedding of a query (those searched already are not embedded again)."""
-        if text not in self._query_vectors:
-            self._query_vectors[text] = self.encoder.encode([text])[0]
-        return self._query_vectors[text]
+    def block_scores(self, query: str, blocks: list[str]) -> np.ndarray:
+        """How much of the query each block of a section covers (bot.lexical.text_coverage): the
+        answer leads with the block that says what was asked."""
+        from bot.lexical import text_coverage
 
-    def block_vectors(self, blocks: list[str]) -> np.ndarray:
-        """Embeddings of section blocks (bot.paragraphs), cached beside the index."""
-        return self._blocks.vectors(blocks)
-
-    @cached_property
-    def _blocks(self) -> BlockVectors:
-        from bot.paragraphs import BlockVectors
-
-        return BlockVectors(self.encoder, self._loaded.folder)
+        return text_coverage(self.lexical, query, blocks)
 
     def _method(self, method: str | None) -> Method:
         method = method or self.settings.method
@@ -249,9 +238,6 @@ class Retriever:
         analyzed = [self.lexical.analyze(q) for q in queries]
         texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
         vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
-        if len(self._query_vectors) > 4096:  # a long-running process: keep the memo bounded
-            self._query_vectors.clear()
-        self._query_vectors.update(vectors)
         rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),

@@ -8,7 +8,6 @@ import io
 import re
 import textwrap
 import threading
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -158,23 +157,9 @@ class FakeRetriever:
     def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]:
         return [self.search(q, k) for q in queries]
 
-    def query_vector(self, text: str) -> np.ndarray:
-        return _bag(text)
-
-    def block_vectors(self, blocks: list[str]) -> np.ndarray:
-        return np.stack([_bag(b) for b in blocks]) if blocks else np.zeros((0, _BAG))
-
-
-_BAG = 64
-
-
-def _bag(text: str) -> np.ndarray:
-    """A bag of words hashed into a small normalised vector: the fake's stand-in for an embedding."""
-    vector = np.zeros(_BAG, dtype="float32")
-    for word in _words(text):
-        vector[zlib.crc32(word.encode()) % _BAG] += 1.0
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
+    def block_scores(self, query: str, blocks: list[str]) -> list[float]:
+        wanted = _words(query)
+        return np.array([len(wanted & _words(b)) / max(1, len(wanted)) for b in blocks])
 
 
 def fake_factory(kb_root: Path, gate: threading.Event | None = None) -> Callable[[Any], FakeRetriever]:
