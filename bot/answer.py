@@ -95,6 +95,8 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     Raises InputError for an unusable question."""
     post = read_post(question)
     calculated = _calculate(post, retriever)
+    if calculated is not None and all(p.kind == "numeric" for p in post.parts):
+        return calculated  # nothing asked besides the number: no search needed
     pools = dict(zip(post.queries, retriever.search_many(post.queries, k=max(k, POOL, CONFIDENCE_DEPTH))))
     if calculated is not None:
         return _with_explanation(calculated, post, pools, retriever, k)
