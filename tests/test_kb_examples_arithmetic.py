@@ -400,14 +400,14 @@ def _compare(key: str, stated, computed, tolerance: float) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("name", sorted(RECOMPUTE))
-def test_numbers_mapping_matches_recomputation(name: str) -> None:
+def check_numbers_mapping(name: str, recompute: dict) -> None:
+    """The example's numbers: mapping against ``recompute[name]``, an independent recomputation."""
     meta, _ = read_example(name)
     numbers, precision = meta.get("numbers"), meta.get("precision")
     assert isinstance(numbers, dict) and numbers, f"{name}: needs a numbers: mapping"
     assert isinstance(precision, int), f"{name}: needs precision: <decimal places>"
     tolerance = 2 * 10 ** -precision
-    derived = RECOMPUTE[name](numbers)
+    derived = recompute[name](numbers)
     problems = []
     for key, value in derived.items():
         if key not in numbers:
@@ -422,14 +422,14 @@ def test_numbers_mapping_matches_recomputation(name: str) -> None:
             used.add(key)
             return super().__getitem__(key)
 
-    RECOMPUTE[name](Spy(numbers))
+    recompute[name](Spy(numbers))
     stale = set(numbers) - set(derived) - used
     problems += [f"{key}: in numbers: but neither read nor recomputed" for key in sorted(stale)]
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("name", sorted(RECOMPUTE))
-def test_every_arithmetic_line_is_right(name: str) -> None:
+def check_arithmetic_lines(name: str, min_relations: int) -> None:
+    """Every 'label: expression = result' line is right, and at least ``min_relations`` are checked."""
     _, body = read_example(name)
     relations, problems = 0, []
     for block in text_blocks(body):
@@ -438,7 +438,7 @@ def test_every_arithmetic_line_is_right(name: str) -> None:
             relations += checked
             problems += errors
     assert not problems, f"{name}:\n" + "\n".join(problems)
-    assert relations >= MIN_RELATIONS[name], (
+    assert relations >= min_relations, (
         f"{name}: only {relations} arithmetic relations were checked; lines must read "
         f"'label: expression = result' with plain numbers")
 
@@ -456,8 +456,7 @@ def _needs_no_justification(value: float) -> bool:
                                    or value in (100, 1000, 1e6, 1e9))
 
 
-@pytest.mark.parametrize("name", sorted(RECOMPUTE))
-def test_every_number_in_the_body_is_accounted_for(name: str) -> None:
+def check_numbers_accounted_for(name: str) -> None:
     """Every number, in prose or inside an arithmetic line (operands too), must be a value from
     numbers: (checked against the recomputation) or a result confirmed by a checked line."""
     meta, body = read_example(name)
@@ -481,8 +480,7 @@ def _lists_in(value) -> list[list[float]]:
     return []
 
 
-@pytest.mark.parametrize("name", sorted(RECOMPUTE))
-def test_every_printed_list_matches_a_mapping_list_in_order(name: str) -> None:
+def check_printed_lists(name: str) -> None:
     """A line such as 'Errors: -1, -3, -5, -7' or a vector such as [0.7, 0.4, 0.0] in the prose must
     equal, number by number and in order, one of the lists in numbers: (which are checked against
     the recomputation). This catches a value swapped for another value that happens to exist
@@ -505,13 +503,37 @@ def test_every_printed_list_matches_a_mapping_list_in_order(name: str) -> None:
     assert not problems, f"{name}: printed lists that match no list in numbers: {problems}"
 
 
-@pytest.mark.parametrize("name", sorted(RECOMPUTE))
-def test_every_mapping_value_is_printed(name: str) -> None:
+def check_mapping_values_printed(name: str) -> None:
     meta, body = read_example(name)
     printed = numbers_in(re.sub(r"\]\([^)]*\)", "]", body))
     missing = [v for v in flatten(meta["numbers"])
                if not any(close(v, p, 1e-9) for p in printed)]
     assert not missing, f"{name}: numbers: values never shown in the text: {sorted(set(missing))}"
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_numbers_mapping_matches_recomputation(name: str) -> None:
+    check_numbers_mapping(name, RECOMPUTE)
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_every_arithmetic_line_is_right(name: str) -> None:
+    check_arithmetic_lines(name, MIN_RELATIONS[name])
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_every_number_in_the_body_is_accounted_for(name: str) -> None:
+    check_numbers_accounted_for(name)
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_every_printed_list_matches_a_mapping_list_in_order(name: str) -> None:
+    check_printed_lists(name)
+
+
+@pytest.mark.parametrize("name", sorted(RECOMPUTE))
+def test_every_mapping_value_is_printed(name: str) -> None:
+    check_mapping_values_printed(name)
 
 
 def _dense_examples() -> list[tuple[str, dict]]:

@@ -110,78 +110,24 @@ MIN_RELATIONS = {
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_numbers_mapping_matches_recomputation(name: str) -> None:
-    meta, _ = base.read_example(name)
-    numbers, precision = meta.get("numbers"), meta.get("precision")
-    assert isinstance(numbers, dict) and numbers, f"{name}: needs a numbers: mapping"
-    assert isinstance(precision, int), f"{name}: needs precision: <decimal places>"
-    tolerance = 2 * 10 ** -precision
-    derived = RECOMPUTE[name](numbers)
-    problems = []
-    for key, value in derived.items():
-        if key not in numbers:
-            problems.append(f"{key}: recomputed {value!r} but missing from numbers:")
-        else:
-            problems += base._compare(key, numbers[key], value, tolerance)
-    used = set()
-
-    class Spy(dict):
-        def __getitem__(self, key):
-            used.add(key)
-            return super().__getitem__(key)
-
-    RECOMPUTE[name](Spy(numbers))
-    stale = set(numbers) - set(derived) - used
-    problems += [f"{key}: in numbers: but neither read nor recomputed" for key in sorted(stale)]
-    assert not problems, f"{name}:\n" + "\n".join(problems)
+    base.check_numbers_mapping(name, RECOMPUTE)
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_every_arithmetic_line_is_right(name: str) -> None:
-    _, body = base.read_example(name)
-    relations, problems = 0, []
-    for block in base.text_blocks(body):
-        for line in block.splitlines():
-            checked, errors, _ = base.check_line(line)
-            relations += checked
-            problems += errors
-    assert not problems, f"{name}:\n" + "\n".join(problems)
-    assert relations >= MIN_RELATIONS[name], f"{name}: only {relations} relations checked"
+    base.check_arithmetic_lines(name, MIN_RELATIONS[name])
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_every_number_in_the_body_is_accounted_for(name: str) -> None:
-    meta, body = base.read_example(name)
-    prose = base.re.sub(r"\]\([^)]*\)", "]", body)
-    known = base.flatten(meta["numbers"]) + base._verified_results(body)
-    unexplained = [value for value in base.numbers_in(prose)
-                   if not base._needs_no_justification(value)
-                   and not any(base.close(value, k, 1e-9) for k in known)]
-    assert not unexplained, f"{name}: unexplained numbers {sorted(set(unexplained))}"
+    base.check_numbers_accounted_for(name)
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_every_printed_list_matches_a_mapping_list_in_order(name: str) -> None:
-    meta, body = base.read_example(name)
-    lists = base._lists_in(meta["numbers"])
-    candidates = [line.split(":", 1)[1] for block in base.text_blocks(body)
-                  for line in block.splitlines() if ":" in line]
-    candidates += base.re.findall(r"(\[[-\d., ]+\])(?!\()", body)
-    problems = []
-    for text in candidates:
-        items = [s.strip() for s in text.strip().strip("[]").split(",")]
-        if "=" in text or len(items) < 2 or any(base._decimals(s) is None for s in items):
-            continue
-        printed = [float(s) for s in items]
-        if not any(len(c) == len(printed) and all(base.close(a, b, 1e-12) for a, b in zip(c, printed))
-                   for c in lists):
-            problems.append(text.strip())
-    assert not problems, f"{name}: printed lists that match no list in numbers: {problems}"
+    base.check_printed_lists(name)
 
 
 @pytest.mark.parametrize("name", sorted(RECOMPUTE))
 def test_every_mapping_value_is_printed(name: str) -> None:
-    meta, body = base.read_example(name)
-    printed = base.numbers_in(base.re.sub(r"\]\([^)]*\)", "]", body))
-    missing = [v for v in base.flatten(meta["numbers"])
-               if not any(base.close(v, p, 1e-9) for p in printed)]
-    assert not missing, f"{name}: values never shown in the text: {sorted(set(missing))}"
+    base.check_mapping_values_printed(name)
