@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from bot.paragraphs import blocks
 from bot.ranking import CONFIDENCE_DEPTH
-from bot.reading import MAX_PARTS, Post, QuestionKind, read_post
+from bot.reading import MAX_PARTS, Part, Post, QuestionKind, read_post
 from bot.retriever import Hit, Retriever, section_id
 from bot.text import json_for_terminal
 
@@ -149,7 +149,7 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     post's order, its best section (each section once) and the other side of a comparison. The
     post's questions together, or the whole post with its context, comes first when it matches
     better than any part alone."""
-    asked = [(part.text, part.kind) for part in post.parts]
+    asked = [(_in_context(part, pools), part.kind) for part in post.parts]
     if all(kind == "usage" for _, kind in asked):
         return []
     whole = max((q for q in (post.focus, post.prose) if q), key=lambda q: _confidence(pools[q]))
@@ -161,6 +161,18 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
         if kind != "usage":  # how to operate a tool is a manual's question (bot.reading)
             _show(query, kind, pools, retriever, shown)
     return shown
+
+
+#: The question read with the statement before it is shown instead when it matches nearly as well
+#: (judged results sit on a plateau from 0.05 up: a question rarely names less than its context).
+CONTEXT_MARGIN = 0.1
+
+
+def _in_context(part: Part, pools: dict[str, list[Hit]]) -> str:
+    if part.context and part.context in pools and \
+            _confidence(pools[part.context]) >= _confidence(pools[part.text]) - CONTEXT_MARGIN:
+        return part.context
+    return part.text
 
 
 def _confidence(pool: list[Hit]) -> float:

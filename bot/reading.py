@@ -44,6 +44,9 @@ class Part:
 
     text: str
     kind: QuestionKind
+    #: The question with the statement just before it ("... quantised to 4 bits is 4.56B. How and why
+    #: is there a reduction?"): searched too, for a question that names less than its context does.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class Post:
     def queries(self) -> list[str]:
         """What retrieval searches for this post: the focus, each part that differs from it, and
         the post read whole (a question can lean on context it does not repeat)."""
-        return list(dict.fromkeys([self.focus, *(p.text for p in self.parts), *([self.prose] if self.prose else [])]))
+        return list(dict.fromkeys([self.focus, *(p.text for p in self.parts), *(p.context for p in self.parts if p.context),
+                                   *([self.prose] if self.prose else [])]))
 
     @property
     def numeric_text(self) -> str:
@@ -230,11 +234,19 @@ def read_post(post: object) -> Post:
         leans = i > 0 and (i - 1) not in asking and (_thin(sentence) or bool(_LEANING.search(sentence)))
         text = f"{sentences[i - 1]} {sentence}" if leans else sentence
         used |= {i - 1} if leans else set()
-        parts.append(Part(text, kind_of(sentence)))
+        parts.append(Part(text, kind_of(sentence), "" if leans else _with_context(sentences, i, asking)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
     prose = _limit(" ".join(sentences))
     facts = " ".join(s for i, s in enumerate(sentences) if i not in used and re.search(r"\d", s))
     return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose)
+
+
+def _with_context(sentences: list[str], i: int, asking: list[int]) -> str:
+    """The question with the statement before it; "" when that asks something too or there is none.
+    (The statement after a question was tried as well and matched worse: it is usually detail.)"""
+    if i > 0 and (i - 1) not in asking:
+        return f"{sentences[i - 1]} {sentences[i]}"
+    return ""
 
 
 def _merge(parts: list[Part]) -> list[Part]:
@@ -243,7 +255,7 @@ def _merge(parts: list[Part]) -> list[Part]:
         return parts
     kept = parts[:MAX_PARTS - 1]
     rest = parts[MAX_PARTS - 1:]
-    return [*kept, Part(_limit(" ".join(p.text for p in rest)), rest[0].kind)]
+    return [*kept, Part(_limit(" ".join(p.text for p in rest)), rest[0].kind, rest[0].context)]
 
 
 def _limit(text: str, limit: int = MAX_FOCUS_CHARS) -> str:

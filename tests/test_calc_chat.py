@@ -104,6 +104,9 @@ NEGATIVE = [
     "how is memory bandwidth related to speed",
     "what is a parameter in a neural network, like a knob?",
     "is GPT-3 smarter than BERT",
+    # A GPU named beside a FLOPs question is not a memory question.
+    "A 1B model on one A100 reaches 150 TFLOPs. How do I calculate the FLOPs?",
+    "how many FLOPs does a 7B model get on an H100?",
 ]
 
 

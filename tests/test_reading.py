@@ -45,6 +45,22 @@ def test_a_question_leaning_on_the_sentence_before_keeps_it():
     assert post.focus == "My checkpoint is twice the size I computed from the parameter count. Is this normal?"
 
 
+def test_a_question_after_a_statement_carries_it_as_context():
+    post = read_post("Loaded in 4 bits, the same checkpoint reports 4.5B parameters. Why would quantisation "
+                     "reduce the parameter count? Also, what is a bias?")
+    reduction, bias = post.parts
+    assert reduction.text == "Why would quantisation reduce the parameter count?"
+    assert reduction.context == ("Loaded in 4 bits, the same checkpoint reports 4.5B parameters. "
+                                 "Why would quantisation reduce the parameter count?")
+    assert bias.context == ""  # the sentence before it asks something itself
+    assert reduction.context in post.queries
+
+
+def test_a_leaning_question_has_no_separate_context():
+    post = read_post("My checkpoint is twice the size I computed. Is this normal?")
+    assert post.parts[0].context == "" and post.parts[0].text.startswith("My checkpoint")
+
+
 def test_two_questions_make_two_parts_in_order():
     post = read_post("What is the context window? And does a bigger one mean more parameters?")
     assert [p.text for p in post.parts] == ["What is the context window?",

@@ -61,12 +61,22 @@ def _conceptual(s: Slots) -> bool:
         _CALC_VERBS + r"|\bhow (?:many|much)\b|\bfits?\b|\benough\b|\brun\b|\bhandle\b|\bload\b|\bhold\b", asks))
 
 
+#: A question that names compute and no memory asks about FLOPs, whatever GPU it mentions: a memory
+#: answer ("does it fit in an A100?") would answer something it did not ask.
+_COMPUTE_WORDS = re.compile(r"\bflops?\b|\btflops?\b|\bflop/s\b|\butili[sz]ation\b|\bgpu[- ]hours?\b")
+_MEMORY_WORDS = re.compile(r"\bmemory\b|\bv?ram\b|\bgi?b\b|\bfits?\b|\benough\b|\bbytes?\b|\bsize\b|\bload\w*\b|\brun\b")
+
+
+def _asks_other_quantity(s: Slots) -> bool:
+    return s.asks in ("fit", "memory") and bool(_COMPUTE_WORDS.search(s.text)) and not _MEMORY_WORDS.search(s.text)
+
+
 def route(question: str) -> CalcAnswer | None:
     """A ``CalcAnswer`` for a calculation question, ``None`` for anything else (see the module docstring)."""
     if not isinstance(question, str) or not question.strip() or len(question) > 600:
         return None
     s = read(question)
-    if (s.asks is None and _reverse_widths(s) is None) or _conceptual(s):
+    if (s.asks is None and _reverse_widths(s) is None) or _conceptual(s) or _asks_other_quantity(s):
         return None
     try:
         answer = _part(s) if (s.part or s.layer_params) and not s.presets else None
