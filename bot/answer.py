@@ -246,17 +246,13 @@ def tighten(hit: Hit, retriever: Retriever, query: str = "", kind: QuestionKind 
 
 def section_text(hit: Hit, retriever: Retriever) -> str:
     """The whole text of the hit's section: a section split for length is joined again."""
-    first = section_id(hit.id)
-    parts = [p.text for p in retriever.passages if p.id == first or section_id(p.id) == first]
+    parts = [p.text for p in retriever.section(hit.id)]
     return "\n\n".join(parts) if parts else hit.text
 
 
 def _section_start(hit: Hit, retriever: Retriever) -> Any:
-    first = section_id(hit.id)
-    for passage in retriever.passages:
-        if passage.id == first:
-            return passage
-    return next(p for p in retriever.passages if p.id == hit.id)
+    parts = retriever.section(hit.id)
+    return parts[0] if parts else next(p for p in retriever.passages if p.id == hit.id)
 
 
 _COMPARISONS = [re.compile(p, re.I) for p in (
@@ -284,8 +280,7 @@ def second_passage(best: Hit, sides: tuple[str, str], retriever: Retriever) -> H
     """The best passage for the side of a comparison that ``best`` does not already answer (one
     from another article if both sides qualify), and only if it is itself a confident match."""
     candidates = []
-    for side in sides:
-        top = retriever.search(side, k=1)[0]
+    for top, in retriever.search_many(list(sides), k=1):  # both sides embedded in one call
         if section_id(top.id) != section_id(best.id) and confident([top], retriever):
             candidates.append(top)  # else this side is the one ``best`` answers, or nothing does
     if not candidates:

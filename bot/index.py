@@ -106,22 +106,27 @@ class LoadedIndex:
 
         Exact for a flat index. An HNSW index scores the ``candidates`` passages nearest each
         vector and leaves the others at 0: scoring every passage is what it is there to avoid.
-        A single question runs on one FAISS thread: for one query, FAISS's extra OpenMP threads
-        only add hand-off cost (bench/search.py on 2 busy cores, 10k vectors exact: median
-        0.25 ms on one thread, 0.54 ms on two, p95 0.3 against 15 ms).
+        A question, or the few queries one post makes, runs on one FAISS thread: for a handful of
+        queries FAISS's extra OpenMP threads only add hand-off cost (bench/search.py on 2 busy
+        cores, 10k vectors exact: median 0.25 ms on one thread, 0.54 ms on two, p95 0.3 against
+        15 ms; 2 queries over the 536-passage KB at load 7: median 0.05 ms against 15 ms).
         """
         import numpy as np  # comes with FAISS
 
         vectors = np.ascontiguousarray(vectors, dtype="float32")
         total = self.index.ntotal
         k = min(total, candidates) if _is_hnsw(self.index) else total
-        with faiss_threads(1) if len(vectors) == 1 else contextlib.nullcontext():
+        with faiss_threads(1) if len(vectors) <= ONE_THREAD_QUERIES else contextlib.nullcontext():
             found, ids = self.index.search(vectors, k)
         scores = np.zeros((len(vectors), total), dtype="float32")
         for row in range(len(vectors)):
             valid = ids[row] >= 0
             scores[row, ids[row][valid]] = found[row][valid]
         return scores
+
+
+#: Up to this many queries searched together run on one FAISS thread (see LoadedIndex.scores).
+ONE_THREAD_QUERIES = 16
 
 
 def index_folder(kb_root: Path, cache_root: Path | None = None) -> Path:

@@ -165,6 +165,18 @@ class Retriever:
         """Every indexed passage, in index order."""
         return self._loaded.passages
 
+    def section(self, passage_id: str) -> list[Passage]:
+        """The passages of the section ``passage_id`` belongs to, in order (a section split for
+        length has several); empty for an unknown id."""
+        return self._sections.get(section_id(passage_id), [])
+
+    @cached_property
+    def _sections(self) -> dict[str, list[Passage]]:
+        grouped: dict[str, list[Passage]] = {}
+        for passage in self.passages:
+            grouped.setdefault(section_id(passage.id), []).append(passage)
+        return grouped
+
     @property
     def problems(self) -> list[str]:
         """Files that were skipped when the index was built, with the reason."""

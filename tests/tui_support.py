@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from bot.corpus import chunk_document, read_documents
+from bot.corpus import Passage, chunk_document, read_documents
 from bot.ranking import MethodSettings, RetrievalSettings
-from bot.retriever import DocumentInfo, Hit
+from bot.retriever import DocumentInfo, Hit, section_id
 
 TUI_KB = {
     "biases.md": """
@@ -153,6 +153,9 @@ class FakeRetriever:
                     score=-s, anchor=p.anchor, kind=p.kind, confidence=-s, line_start=p.line_start,
                     line_end=p.line_end) for s, _, p in scored[:k]]
 
+
+    def section(self, passage_id: str) -> list[Passage]:
+        return [p for p in self.passages if section_id(p.id) == section_id(passage_id)]
 
     def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]:
         return [self.search(q, k) for q in queries]

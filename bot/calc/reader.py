@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.calc.formats import Format, find_format
 from bot.calc.preset_store import Preset, alias_table, get_preset, normalise_name
@@ -127,6 +128,12 @@ def _alias_pattern(alias: str) -> str:
     return r"(?<![a-z0-9.])" + r"[\s\-_]*".join(pieces) + r"(?![a-z0-9])"
 
 
+@lru_cache(maxsize=1)
+def _alias_regexes() -> list[tuple[re.Pattern[str], str]]:
+    """alias_table() compiled once: hundreds of aliases would overflow re's own pattern cache."""
+    return [(re.compile(r"(?<![a-z0-9.])" + re.escape(alias) + r"(?![a-z0-9])"), name) for alias, name in alias_table()]
+
+
 def _presets(text: str) -> tuple[list[Preset], str]:
     """Named models in order of mention, longest alias first ("gpt 2 xl" before "gpt 2"), and the text
     with their names blanked, so the "7b" of "llama 2 7b" is not read again as a size."""
@@ -134,8 +141,8 @@ def _presets(text: str) -> tuple[list[Preset], str]:
     norm = re.sub(r"\s+", " ", norm)
     found: list[tuple[int, Preset]] = []
     taken: list[tuple[int, int]] = []
-    for alias, name in alias_table():
-        for m in re.finditer(r"(?<![a-z0-9.])" + re.escape(alias) + r"(?![a-z0-9])", norm):
+    for pattern, name in _alias_regexes():
+        for m in pattern.finditer(norm):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append((m.start(), m.end()))
