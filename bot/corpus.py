@@ -2,21 +2,23 @@
 
 A document is one Markdown file with optional YAML front matter. A passage is one section of it
 (the text under a heading, up to the next heading), carrying its heading path so it reads on its
-own, and a stable id ``path#heading-slug``. Fences follow CommonMark, so a ``#`` line inside a code
-block is never taken for a heading. Sections too long for the embedding model are split.
+own, and a stable id ``path#heading-slug``. Headings are found by markdown-it-py's CommonMark
+parser, so a ``#`` line inside a code block, an HTML block or a comment is never taken for one.
+Sections too long for the embedding model are split.
 
 Nothing here imports the model: token counting is passed in as a function.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,9 +26,13 @@ from bot.errors import KnowledgeBaseError
 from bot.kbfiles import markdown_files, read_kb_file
 from bot.text import clean
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 #: Bump when chunking changes, so indexes built by an older chunker are rebuilt.
 #: 2: passages carry their line range in the source file.
-CHUNKER_VERSION = 2
+#: 3: headings found by a CommonMark parser (none inside HTML blocks or comments).
+CHUNKER_VERSION = 3
 
 TokenCounter = Callable[[str], int]
 
@@ -207,12 +213,7 @@ def read_documents(root: Path, paths: Iterable[Path] | None = None) -> tuple[lis
     return documents, problems
 
 
-# --- CommonMark-aware block scanning ---------------------------------------------------------
-
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-
+# --- Markdown structure -------------------------------------------------------------------------
 
 @dataclass
 class _Block:
@@ -222,44 +223,38 @@ class _Block:
     start: int = 0  # index of the block's first line in the scanned lines
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    """The CommonMark parser, imported on first use: answering a question from a built index never
+    scans headings, so it never pays for importing markdown-it. Block rules only: a heading's text
+    is kept as its Markdown source, so parsing inline markup would be wasted (it doubled the time)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable(["inline", "text_join"])
+
+
+def _headings(text: str) -> Iterator[tuple[int, int, int, str]]:
+    """(first line, line after, level, text) of each heading, 0-based, as CommonMark parses them.
+
+    A ``#`` line in a code block, an HTML block or a comment is not a heading. Only top-level
+    headings are sections: one quoted (``> #``) or in a list item belongs to its quote or list.
+    The text is the heading's Markdown source, closing ``#``s dropped, lines of a setext heading
+    joined by spaces."""
+    tokens = _parser().parse(text)
+    for token, inline in zip(tokens, tokens[1:]):
+        if token.type == "heading_open" and token.level == 0 and token.map:
+            heading = " ".join(line.strip() for line in inline.content.split("\n")).strip()
+            yield token.map[0], token.map[1], int(token.tag[1]), heading
+
+
 def _blocks(lines: list[str]) -> Iterator[_Block]:
-    """Yield headings and the runs of lines between them, skipping fenced code for headings."""
-    current = _Block()
-    fence: tuple[str, int] | None = None  # (character, length) of the open fence
-    for number, line in enumerate(lines):
-        if fence is not None:
-            current.lines.append(line)
-            closing = re.match(rf"^ {{0,3}}({re.escape(fence[0])}{{{fence[1]},}})[ \t]*$", line)
-            if closing:
-                fence = None
-            continue
-        opened = _FENCE_OPEN.match(line)
-        if opened and not (opened.group(2)[0] == "`" and "`" in opened.group(3)):
-            fence = (opened.group(2)[0], len(opened.group(2)))
-            current.lines.append(line)
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            yield current
-            current = _Block(start=number + 1)
-            yield _Block(heading_level=len(atx.group(1)), heading=(atx.group(2) or "").strip(), start=number)
-            continue
-        setext = _SETEXT.match(line)
-        if setext and current.lines and _is_paragraph_line(current.lines[-1]) and (
-            len(current.lines) == 1 or not current.lines[-2].strip()
-        ):
-            text = current.lines.pop().strip()
-            yield current
-            current = _Block(start=number + 1)
-            yield _Block(heading_level=1 if setext.group(1)[0] == "=" else 2, heading=text, start=number - 1)
-            continue
-        current.lines.append(line)
-    yield current
-
-
-def _is_paragraph_line(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not line.startswith("    ") and not re.match(r"^([-*+>|]|\d+[.)])\s", stripped)
+    """Yield headings and the runs of lines between them, in order."""
+    start = 0
+    for first, after, level, heading in _headings("\n".join(lines)):
+        yield _Block(lines=lines[start:first], start=start)
+        yield _Block(heading_level=level, heading=heading, start=first)
+        start = after
+    yield _Block(lines=lines[start:], start=start)
 
 
 def slugify(heading: str) -> str:

@@ -1,8 +1,14 @@
-"""Front matter, heading-aware chunking and CommonMark fences."""
+"""Front matter, heading-aware chunking, and headings as CommonMark finds them (markdown-it-py)."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -187,10 +193,96 @@ def test_parts_of_a_long_section_have_their_own_lines():
 
 
 def test_kb_passages_cite_lines_holding_their_text():
-    from pathlib import Path
-
     corpus = load_corpus(Path(__file__).resolve().parent.parent / "kb", words)
     for p in corpus.passages:
         cited = _lines((corpus.root / p.path).read_text(encoding="utf-8"), p.line_start, p.line_end)
         assert cited.split() == p.text.split() or (cited.split()[0], cited.split()[-1]) == (
             p.text.split()[0], p.text.split()[-1]), p.id
+
+
+# --- headings as CommonMark finds them (markdown-it-py) ------------------------------------------
+
+def _headings(body: str) -> list[str]:
+    return [p.heading for p in chunk_document(doc(body), words)]
+
+
+@pytest.mark.parametrize("hidden", [
+    "<!--\n# in a comment\n-->",
+    "<!-- a comment\n\n## across a blank line\n\n-->",
+    "<div>\n# in an HTML block\n</div>",
+    "```\n# in a backtick fence\n```",
+    "~~~\n## in a tilde fence\n~~~",
+    "    # in indented code",
+    "#not-a-heading: no space after the hash",
+    "> # quoted: belongs to its quote",
+    "- # in a list item: belongs to its list",
+])
+def test_only_real_top_level_headings_are_sections(hidden):
+    body = f"## Before\n\ntext\n\n{hidden}\n\nmore\n\n## After\n\ndone\n"
+    passages = chunk_document(doc(body), words)
+    assert [p.heading for p in passages] == ["Biases > Before", "Biases > After"]
+    assert hidden.split("\n")[0] in passages[0].text  # kept as the section's text, not dropped
+
+
+def test_setext_headings_one_and_several_lines():
+    assert _headings("Top\n===\n\nintro\n\nTwo lines\nof heading\n---\n\nbody\n") == [
+        "Biases > Top", "Biases > Top > Two lines of heading"]
+    passages = chunk_document(doc("Two lines\nof heading\n---\n\nbody\n"), words)
+    assert [(p.anchor, p.text, p.line_start) for p in passages] == [("two-lines-of-heading", "body", 8)]
+
+
+def test_heading_text_drops_closing_hashes_and_keeps_inline_markup():
+    passages = chunk_document(doc("## The *bias* in `y = wx + b` ##\n\ntext\n\n### C# is kept #\n\nmore\n"), words)
+    assert [p.heading_path[-1] for p in passages] == ["The *bias* in `y = wx + b`", "C# is kept"]
+    assert [p.anchor for p in passages] == ["the-bias-in-y--wx--b", "c-is-kept"]
+
+
+def test_empty_heading_keeps_the_previous_anchor():
+    passages = chunk_document(doc("## Named\n\ntext\n\n##\n\nmore\n"), words)
+    assert [p.anchor for p in passages] == ["named", "named"]
+
+
+@pytest.mark.parametrize("body", [
+    "## Code\n\n```python\n# never closed\n## still code\n",
+    "## Html\n\n<!-- never closed\n# still a comment\n",
+    "## Odd\n\n> > > deep\n- - - *\n  ```\n[x]: <\n<div\n\t#\n",
+    "",
+    "\n\n\n",
+])
+def test_malformed_markdown_chunks_without_error(body):
+    passages = chunk_document(doc(body), words)
+    assert all(p.heading.startswith("Biases") for p in passages)
+    if body.startswith("## "):
+        assert [p.heading for p in passages] == [f"Biases > {body[3:].split(chr(10))[0]}"]
+
+
+def test_title_falls_back_to_the_first_real_h1():
+    d = parse_document("x.md", b"<!--\n# Draft title\n-->\n\n```\n# code\n```\n\n# Real title\n\ntext\n")
+    assert d.title == "Real title"
+
+
+def test_markdown_it_is_imported_only_to_find_headings():
+    """Answering from a built index reads passages, never Markdown: it must not pay for markdown-it."""
+    probe = ("import sys\nfrom bot.corpus import Passage, parse_document, slugify\n"
+             "parse_document('a.md', b'---\\ntitle: A\\n---\\n# A\\ntext\\n')\n"
+             "print('markdown_it' in sys.modules)\n"
+             "from bot.corpus import chunk_document\n"
+             "chunk_document(parse_document('a.md', b'# A\\ntext\\n'), len)\n"
+             "print('markdown_it' in sys.modules)\n")
+    repo = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=repo, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.slow
+def test_a_one_shot_answer_from_a_built_index_never_imports_markdown_it(kb_index_cache):
+    """`explain --json` reads passages from the index: it must not pay for the Markdown parser."""
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(repo), "PARAMSBOT_CACHE_DIR": str(kb_index_cache)}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot", "--json", "what is a bias"],
+                          capture_output=True, text=True, cwd=repo, env=env, timeout=300)
+    assert done.returncode == 0 and json.loads(done.stdout)["kind"] == "answer", done.stderr[-2000:]
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", done.stderr, re.M))
+    assert {"bot.corpus", "faiss"} <= modules, "the log is read correctly"
+    assert sorted(m for m in modules if m.split(".")[0] == "markdown_it") == []

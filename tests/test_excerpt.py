@@ -82,3 +82,12 @@ def test_a_fifo_is_refused_without_blocking(kb: Path) -> None:
     reader.join(timeout=10)
     assert not reader.is_alive(), "reading a FIFO blocked"
     assert isinstance(outcome[0], InputError) and "not a regular file" in str(outcome[0])
+
+
+def test_a_section_runs_past_a_heading_hidden_in_a_comment(tmp_path: Path) -> None:
+    """The section is the chunker's: a ``#`` line in an HTML comment neither starts one nor ends one."""
+    kb = write_kb(tmp_path / "kb", {"notes.md": "---\ntitle: Notes\n---\n## Kept\n\nfirst\n\n<!--\n# draft\n-->\n\nlast\n"})
+    section = excerpt(kb, "notes.md", {"notes.md"}, anchor="kept")
+    assert (section.line_start, section.line_end) == (6, 12) and section.text.endswith("-->\n\nlast")
+    with pytest.raises(InputError, match="no section 'draft'; its sections: kept"):
+        excerpt(kb, "notes.md", {"notes.md"}, anchor="draft")
