@@ -33,7 +33,7 @@ from bot.paths import kb_dir
 from bot.text import clean
 from bot.tui import messages as msg
 from bot.tui.commands import PaletteCommand, ParamsbotCommands
-from bot.tui.links import Link, kb_href, resolve
+from bot.tui.links import NavLink, kb_href, resolve
 from bot.tui.loading import RetrieverFactory, advice_for, open_retriever, status_text
 from bot.tui.screens.help import HelpScreen
 from bot.tui.screens.link_picker import LinkPicker
@@ -103,7 +103,7 @@ class ParamsbotApp(App[None]):
         self.load_error: tuple[str, str] | None = None  # (error, what to do)
         self.documents: dict[str, Any] = {}
         self.conversation = Conversation()
-        self._last_links: list[Link] = []  # the links of the last answer, for Ctrl+O
+        self._last_links: list[NavLink] = []  # the links of the last answer, for Ctrl+O
         self._queue: deque[tuple[int, str]] = deque()
         self._answering = False
         self._next_id = 0
@@ -374,7 +374,7 @@ class ParamsbotApp(App[None]):
     def _topic_chosen(self, event: TopicTree.TopicChosen) -> None:
         self.read_page(event.path, "")
 
-    def current_links(self) -> list[Link]:
+    def current_links(self) -> list[NavLink]:
         """The links Ctrl+O offers: the page being read, else the last answer."""
         if isinstance(self.screen, ReaderScreen):
             return list(self.screen.page.links)
@@ -382,7 +382,7 @@ class ParamsbotApp(App[None]):
             return []
         links = list(self._last_links)
         if self.conversation.exchanges[-1].answer.calculation:
-            links.insert(0, Link("Open in calculator", "calc:last", "Calculator"))
+            links.insert(0, NavLink("Open in calculator", "calc:last", "Calculator"))
         return links
 
     def action_links(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from textual.message import Message
 
 from bot.answer import Answer
-from bot.tui.links import Link
+from bot.tui.links import NavLink
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Answered(Message):
     question: str
     query: str
     answer: Answer
-    links: list[Link]
+    links: list[NavLink]
 
 
 @dataclass
