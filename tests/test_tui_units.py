@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -140,3 +141,29 @@ def test_bar_text_draws_eighths() -> None:
     assert bar_text(0.5, 4) == "██"
     assert bar_text(1 / 32, 4) == "▏"
     assert bar_text(0.0, 4) == ""
+
+
+def test_the_real_retriever_and_the_fake_both_meet_what_the_app_needs(tmp_path: Path) -> None:
+    from tui_support import FakeRetriever, write_tui_kb
+
+    from bot.index import LoadedIndex
+    from bot.retriever import Retriever
+    from bot.tui.loading import AppRetriever
+
+    kb = write_tui_kb(tmp_path / "kb")
+    empty = LoadedIndex(index=None, passages=[], documents={}, manifest={}, folder=tmp_path, rebuilt=False,
+                        problems=[])
+    real = Retriever(kb, encoder=None, loaded=empty)  # type: ignore[arg-type]  # its shape, not its model
+    methods = [name for name, member in vars(AppRetriever).items() if inspect.isfunction(member)
+               and not name.startswith("_")]
+    assert methods == ["search", "search_many", "block_scores"]
+    for retriever in (real, FakeRetriever(kb)):
+        assert isinstance(retriever, AppRetriever), type(retriever)
+        for name in methods:  # each takes the protocol's parameters, by name, in order
+            wanted = list(inspect.signature(getattr(AppRetriever, name)).parameters)[1:]
+            given = list(inspect.signature(getattr(retriever, name)).parameters)
+            assert given[:len(wanted)] == wanted, (type(retriever).__name__, name, given)
+    fake = FakeRetriever(kb)
+    assert fake.search_many(["what is a bias"], k=1)[0][0].path == "biases.md"
+    assert list(fake.block_scores("bias", ["a bias", "a weight"])) == [1.0, 0.0]
+    assert fake.index_info["unsaved"] is None and not fake.problems and len(fake.documents) == 4

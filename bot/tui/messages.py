@@ -1,14 +1,46 @@
-"""What the app's workers report. Workers only post these; the app's handlers own the state."""
+"""What the app's loading workers report, and how any handler of a worker's message is guarded.
+
+Workers only post messages; the node that started them owns the state. The chat and the
+calculator panel keep their workers' messages as their own (``Chat.Answered``,
+``CalculatorPanel.Calculated``); these are the app's: loading the retriever, the topics, a page.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from textual.css.query import NoMatches
 from textual.message import Message
+from textual.message_pump import MessagePump
 
-from bot.answer import Answer
-from bot.tui.links import NavLink
+from bot.tui.loading import AppRetriever
+
+Node = TypeVar("Node", bound=MessagePump)
+Event = TypeVar("Event", bound=Message)
+
+
+def while_running(handler: Callable[[Node, Event], Any]) -> Callable[[Node, Event], Awaitable[None]]:
+    """For handlers of workers' messages: one can arrive while the app shuts down, after its
+    widgets are gone; then it is dropped instead of failing on a missing widget."""
+
+    @functools.wraps(handler)
+    async def run(node: Node, event: Event) -> None:
+        app = node.app
+        if not app.is_running:
+            return
+        try:
+            result = handler(node, event)
+            if inspect.isawaitable(result):
+                await result
+        except NoMatches:
+            if app.is_running:
+                raise
+
+    return run
 
 
 @dataclass
@@ -20,7 +52,7 @@ class LoadProgressed(Message):
 
 @dataclass
 class RetrieverReady(Message):
-    retriever: Any
+    retriever: AppRetriever
 
 
 @dataclass
@@ -37,32 +69,6 @@ class TopicsLoaded(Message):
 @dataclass
 class TopicsFailed(Message):
     error: str
-
-
-@dataclass
-class Answered(Message):
-    exchange_id: int
-    question: str
-    query: str
-    answer: Answer
-    links: list[NavLink]
-
-
-@dataclass
-class AnswerFailed(Message):
-    exchange_id: int
-    error: str
-
-
-@dataclass
-class PresetsLoaded(Message):
-    choices: list[Any]  # bot.tui.calc_form.PresetChoice
-
-
-@dataclass
-class Calculated(Message):
-    generation: int
-    outcome: Any  # bot.tui.calc_form.CalcOutcome
 
 
 @dataclass
