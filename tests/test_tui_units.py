@@ -131,6 +131,20 @@ def test_settings_folder_comes_from_the_environment(tmp_path: Path, monkeypatch:
     assert load_settings().theme == "nord"
 
 
+def test_settings_and_cache_folders_follow_one_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from bot.paths import cache_dir, config_dir
+
+    monkeypatch.delenv("PARAMSBOT_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("PARAMSBOT_CACHE_DIR", raising=False)
+    assert config_dir() == Path(platformdirs.user_config_dir("paramsbot", appauthor=False))  # where settings always were
+    assert cache_dir() == Path(platformdirs.user_cache_dir("paramsbot", appauthor=False))
+    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "from-env"))
+    assert config_dir() == tmp_path / "from-env"
+    assert config_dir(tmp_path / "chosen") == tmp_path / "chosen"
+
+
 def test_status_texts() -> None:
     assert status_text("embed", 120, 300) == "building index 120/300"
     assert status_text("model", 0, 0) == "loading model…"

@@ -11,13 +11,16 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.message_pump import MessagePump
 
 from bot.tui.loading import AppRetriever
+
+if TYPE_CHECKING:
+    from bot.tui.kb_docs import Page, Topics  # read in workers: bot.corpus is not needed for the first frame
 
 Node = TypeVar("Node", bound=MessagePump)
 Event = TypeVar("Event", bound=Message)
@@ -63,7 +66,7 @@ class RetrieverFailed(Message):
 
 @dataclass
 class TopicsLoaded(Message):
-    topics: Any  # bot.tui.kb_docs.Topics
+    topics: Topics
 
 
 @dataclass
@@ -73,7 +76,7 @@ class TopicsFailed(Message):
 
 @dataclass
 class PageRead(Message):
-    page: Any  # bot.tui.kb_docs.Page
+    page: Page
 
 
 @dataclass
