@@ -138,7 +138,7 @@ def test_settings_and_cache_folders_follow_one_rule(tmp_path: Path, monkeypatch:
 
     monkeypatch.delenv("PARAMSBOT_CONFIG_DIR", raising=False)
     monkeypatch.delenv("PARAMSBOT_CACHE_DIR", raising=False)
-    assert config_dir() == Path(platformdirs.user_config_dir("paramsbot", appauthor=False))  # where settings always were
+    assert config_dir() == Path(platformdirs.user_config_dir("paramsbot", appauthor=False))  # where they always were
     assert cache_dir() == Path(platformdirs.user_cache_dir("paramsbot", appauthor=False))
     monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "from-env"))
     assert config_dir() == tmp_path / "from-env"

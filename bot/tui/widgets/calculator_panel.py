@@ -16,7 +16,8 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from bot.tui.calc_form import ARCH_FIELDS, DENSE, FILE, SIZE, CalcForm, CalcOutcome, PresetChoice
+from bot.tui.calc_form import (ARCH_FIELDS, DENSE, FILE, SIZE, CalcForm, CalcOutcome, PresetChoice, compute, form_for,
+                               preset_choices)
 from bot.tui.messages import while_running
 from bot.tui.widgets.bar_chart import BarChart
 from bot.tui.widgets.memory_table import MemoryTable
@@ -87,9 +88,7 @@ class CalculatorPanel(VerticalScroll):
 
     @work(thread=True, group="presets", exit_on_error=False)
     def _load_presets(self) -> None:
-        from bot.tui.calc_form import preset_choices  # bot.calc's presets: not needed for the first frame
-
-        try:
+        try:  # reading the presets' files waits here, not in the first frame
             self.post_message(self.PresetsLoaded(preset_choices()))
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.notify, f"The calculator's presets cannot be read: {error}",
@@ -97,8 +96,6 @@ class CalculatorPanel(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="calc", exit_on_error=False)
     def _calculate(self, generation: int, form: CalcForm) -> None:
-        from bot.tui.calc_form import compute
-
         self.post_message(self.Calculated(generation, compute(form)))
 
     @on(PresetsLoaded)
@@ -126,8 +123,6 @@ class CalculatorPanel(VerticalScroll):
 
     def open_calculation(self, calculation: dict[str, Any]) -> None:
         """Fill the fields from a chat's calculation (``Answer.calculation``) and count it again."""
-        from bot.tui.calc_form import form_for
-
         self.fill(form_for(calculation))
 
     def fill(self, form: CalcForm) -> None:
