@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-if TYPE_CHECKING:  # only names for the type checker: the first frame must not wait for them
+if TYPE_CHECKING:  # types only: this module imports nothing of the index or the model
     from bot.corpus import Passage
     from bot.ranking import RetrievalSettings
     from bot.retriever import DocumentInfo, Hit

@@ -170,7 +170,7 @@ class Chat(Vertical):
         from bot.tui.links import answer_links
 
         try:
-            answer = answer_question(query, retriever)  # type: ignore[arg-type]  # typed with the concrete Retriever
+            answer = answer_question(query, retriever)  # type: ignore[arg-type]  # it names the concrete Retriever
             links = answer_links(answer, retriever.documents)
         except Exception as error:  # noqa: BLE001 - any failure becomes a message in the log
             text = str(error) if isinstance(error, ParamsbotError) else f"unexpected error: {error!r}"
