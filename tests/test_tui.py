@@ -430,3 +430,35 @@ async def test_usable_at_80x24(app: ParamsbotApp) -> None:
             assert region.width >= 70 and region.height >= 1, selector
         assert app._main.query_one("#chat-log").region.height >= 12
         assert app._main.query_one("#prompt").region.bottom <= 23
+
+
+async def test_the_chat_and_the_calculator_work_on_their_own(kb: Path) -> None:
+    """Each widget owns its state and its worker: a bare app that only mounts them gets answers and counts."""
+    from textual.app import App, ComposeResult
+
+    from bot.tui.widgets.chat import Chat
+
+    class Host(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.busy: list[bool] = []
+
+        def compose(self) -> ComposeResult:
+            yield Chat()
+            yield CalculatorPanel()
+
+        def on_chat_busy(self, event: Chat.Busy) -> None:
+            self.busy.append(event.busy)
+
+    host = Host()
+    async with host.run_test(size=(80, 40)) as pilot:
+        chat = host.query_one(Chat)
+        await chat.ask("what is a bias")
+        assert chat.queued == 1
+        await wait_until(pilot, lambda: "waiting for the model to load" in screen_text(host))
+        chat.use(FakeRetriever(kb))
+        await wait_until(pilot, lambda: chat.conversation.exchanges and not chat.answering)
+        assert chat.conversation.exchanges[0].answer.sources[0].path == "biases.md"
+        assert host.busy == [True, False]
+        panel = host.query_one(CalculatorPanel)
+        await wait_until(pilot, lambda: "6,738,415,616" in str(panel.query_one("#calc-headline").render()))
