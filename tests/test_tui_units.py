@@ -170,7 +170,7 @@ def test_the_real_retriever_and_the_fake_both_meet_what_the_app_needs(tmp_path: 
     real = Retriever(kb, encoder=None, loaded=empty)  # type: ignore[arg-type]  # its shape, not its model
     methods = [name for name, member in vars(AppRetriever).items() if inspect.isfunction(member)
                and not name.startswith("_")]
-    assert methods == ["search", "search_many", "block_scores"]
+    assert methods == ["search_many", "section", "block_scores"]
     for retriever in (real, FakeRetriever(kb)):
         assert isinstance(retriever, AppRetriever), type(retriever)
         for name in methods:  # each takes the protocol's parameters, by name, in order
@@ -180,4 +180,5 @@ def test_the_real_retriever_and_the_fake_both_meet_what_the_app_needs(tmp_path: 
     fake = FakeRetriever(kb)
     assert fake.search_many(["what is a bias"], k=1)[0][0].path == "biases.md"
     assert list(fake.block_scores("bias", ["a bias", "a weight"])) == [1.0, 0.0]
+    assert [p.path for p in fake.section("biases.md#what-is-a-bias")] == ["biases.md"]
     assert fake.index_info["unsaved"] is None and not fake.problems and len(fake.documents) == 4

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # types only: this module imports nothing of the index or the
 class AppRetriever(Protocol):
     """What the app needs from a retriever: what it shows once loaded (documents, passages,
     skipped files, whether the index is only in memory) and what answering a question calls
-    (bot.answer.answer_question: search, search_many, block_scores, settings)."""
+    (bot.answer.answer_question: search_many, section, block_scores, settings)."""
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]: ...
@@ -39,9 +39,9 @@ class AppRetriever(Protocol):
     @property
     def settings(self) -> RetrievalSettings: ...
 
-    def search(self, query: str, k: int = 5) -> list[Hit]: ...
-
     def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]: ...
+
+    def section(self, passage_id: str) -> list[Passage]: ...
 
     def block_scores(self, query: str, blocks: list[str]) -> Any: ...
 
