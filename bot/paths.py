@@ -1,4 +1,4 @@
-"""Where paramsbot finds its knowledge base, its data and its cache.
+"""Where paramsbot finds its knowledge base, its data, its cache and the user's settings.
 
 A wheel carries ``kb/`` and ``data/`` inside the package as ``bot/_kb`` and ``bot/_data``;
 an editable install or a source checkout reads them from the repository root.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CACHE_ENV = "PARAMSBOT_CACHE_DIR"
+CONFIG_ENV = "PARAMSBOT_CONFIG_DIR"
 
 
 def _bundled(installed: str, checkout: str) -> Path:
@@ -30,11 +32,23 @@ def data_dir() -> Path:
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The cache root: the option if given, else ``$PARAMSBOT_CACHE_DIR``, else the platform's cache."""
+    return _user_folder(override, CACHE_ENV, "cache")
+
+
+def config_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The settings folder: the option if given, else ``$PARAMSBOT_CONFIG_DIR`` (tests point it at a
+    temporary folder), else the platform's config folder (``~/.config/paramsbot`` on Linux)."""
+    return _user_folder(override, CONFIG_ENV, "config")
+
+
+def _user_folder(override: str | os.PathLike[str] | None, env: str, kind: Literal["cache", "config"]) -> Path:
+    """One rule for every per-user folder: an explicit choice, else the environment, else the platform."""
     if override:
         return Path(override).expanduser()
-    from_env = os.environ.get(CACHE_ENV)
+    from_env = os.environ.get(env)
     if from_env:
         return Path(from_env).expanduser()
     import platformdirs  # small, but only needed here
 
-    return Path(platformdirs.user_cache_dir("paramsbot", appauthor=False))
+    platform = platformdirs.user_cache_dir if kind == "cache" else platformdirs.user_config_dir
+    return Path(platform("paramsbot", appauthor=False))

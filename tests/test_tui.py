@@ -48,12 +48,12 @@ def answers(app: ParamsbotApp) -> list[AnswerView]:
 
 
 async def ask(pilot, app: ParamsbotApp, question: str) -> Answer:  # type: ignore[no-untyped-def]
-    count = len(app.conversation.exchanges)
+    count = len(app.chat.conversation.exchanges)
     app._main.query_one(Prompt).focus()
     await pilot.press(*question, "enter")
-    await wait_until(pilot, lambda: len(app.conversation.exchanges) > count and not app._answering)
+    await wait_until(pilot, lambda: len(app.chat.conversation.exchanges) > count and not app.chat.answering)
     await pilot.pause()
-    return app.conversation.exchanges[-1].answer
+    return app.chat.conversation.exchanges[-1].answer
 
 
 def status(app: ParamsbotApp) -> str:
@@ -69,11 +69,11 @@ async def test_input_is_ready_while_loading_and_the_question_waits(kb: Path, tmp
             assert app.focused is app._main.query_one(Prompt)
             await pilot.press(*"what is a bias", "enter")
             await wait_until(pilot, lambda: "waiting for the model" in screen_text(app))
-            assert not app.conversation.exchanges
+            assert not app.chat.conversation.exchanges
             gate.set()
-            await wait_until(pilot, lambda: app.conversation.exchanges)
+            await wait_until(pilot, lambda: app.chat.conversation.exchanges)
             await pilot.pause()
-            assert app.conversation.exchanges[-1].answer.sources[0].path == "biases.md"
+            assert app.chat.conversation.exchanges[-1].answer.sources[0].path == "biases.md"
             assert "ready" in status(app)
     finally:
         gate.set()
@@ -100,8 +100,8 @@ async def test_suggestions_on_empty_chat_ask_when_picked(app: ParamsbotApp) -> N
         assert "What is a bias?" in screen_text(app)
         await pilot.press("tab")  # from the prompt to the suggestions
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.conversation.exchanges)
-        assert app.conversation.exchanges[0].question == "What is a bias?"
+        await wait_until(pilot, lambda: app.chat.conversation.exchanges)
+        assert app.chat.conversation.exchanges[0].question == "What is a bias?"
         assert app._main.query_one(Prompt).history == ["What is a bias?"]
 
 
@@ -123,7 +123,7 @@ async def test_following_a_worked_example_link_opens_the_reader_and_escape_retur
 async def test_a_source_link_scrolls_the_reader_to_its_section(app: ParamsbotApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await ask(pilot, app, "is a bias the same as inductive bias")
-        source = app.conversation.exchanges[-1].answer.sources[0]
+        source = app.chat.conversation.exchanges[-1].answer.sources[0]
         assert source.anchor == "is-a-bias-the-same-as-inductive-bias"
         app.follow(f"/{source.path}#{source.anchor}")
         await wait_until(pilot, lambda: isinstance(app.screen, ReaderScreen))
@@ -168,15 +168,15 @@ async def test_clicked_links_inside_kb_text_resolve_relative_to_their_file(app: 
 async def test_follow_up_questions_use_the_previous_topic(app: ParamsbotApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await ask(pilot, app, "what is a weight")
-        assert app.conversation.exchanges[-1].answer.sources[0].path == "weights.md"
+        assert app.chat.conversation.exchanges[-1].answer.sources[0].path == "weights.md"
         answer = await ask(pilot, app, "and biases?")
-        exchange = app.conversation.exchanges[-1]
+        exchange = app.chat.conversation.exchanges[-1]
         assert exchange.query == "what are biases"
         assert answer.sources[0].path == "biases.md"
         assert "(taken as: what are biases)" in screen_text(app)
         await ask(pilot, app, "why?")
-        assert app.conversation.exchanges[-1].query == "why do we need biases"
-        assert app.conversation.exchanges[-1].answer.sources[0].heading == "Biases > Why do we need biases?"
+        assert app.chat.conversation.exchanges[-1].query == "why do we need biases"
+        assert app.chat.conversation.exchanges[-1].answer.sources[0].heading == "Biases > Why do we need biases?"
 
 
 async def test_history_recall_with_up_and_down(app: ParamsbotApp) -> None:
@@ -257,8 +257,8 @@ async def test_palette_can_ask_anything_typed(app: ParamsbotApp) -> None:
         await pilot.press(*"zzz what is a weight")
         await pilot.pause(0.3)
         await pilot.press("enter")  # nothing else matches: "Ask: ..." is the only hit
-        await wait_until(pilot, lambda: app.conversation.exchanges)
-        assert app.conversation.exchanges[0].question == "zzz what is a weight"
+        await wait_until(pilot, lambda: app.chat.conversation.exchanges)
+        assert app.chat.conversation.exchanges[0].question == "zzz what is a weight"
 
 
 async def test_topic_browser_lists_articles_and_examples_and_opens_them(app: ParamsbotApp) -> None:
@@ -430,3 +430,35 @@ async def test_usable_at_80x24(app: ParamsbotApp) -> None:
             assert region.width >= 70 and region.height >= 1, selector
         assert app._main.query_one("#chat-log").region.height >= 12
         assert app._main.query_one("#prompt").region.bottom <= 23
+
+
+async def test_the_chat_and_the_calculator_work_on_their_own(kb: Path) -> None:
+    """Each widget owns its state and its worker: a bare app that only mounts them gets answers and counts."""
+    from textual.app import App, ComposeResult
+
+    from bot.tui.widgets.chat import Chat
+
+    class Host(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.busy: list[bool] = []
+
+        def compose(self) -> ComposeResult:
+            yield Chat()
+            yield CalculatorPanel()
+
+        def on_chat_busy(self, event: Chat.Busy) -> None:
+            self.busy.append(event.busy)
+
+    host = Host()
+    async with host.run_test(size=(80, 40)) as pilot:
+        chat = host.query_one(Chat)
+        await chat.ask("what is a bias")
+        assert chat.queued == 1
+        await wait_until(pilot, lambda: "waiting for the model to load" in screen_text(host))
+        chat.use(FakeRetriever(kb))
+        await wait_until(pilot, lambda: chat.conversation.exchanges and not chat.answering)
+        assert chat.conversation.exchanges[0].answer.sources[0].path == "biases.md"
+        assert host.busy == [True, False]
+        panel = host.query_one(CalculatorPanel)
+        await wait_until(pilot, lambda: "6,738,415,616" in str(panel.query_one("#calc-headline").render()))

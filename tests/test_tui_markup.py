@@ -13,7 +13,7 @@ import pytest
 from tui_support import fake_factory, flat_text, screen_text, wait_until, write_tui_kb
 
 from bot.tui.app import ParamsbotApp
-from bot.tui.links import Link
+from bot.tui.links import NavLink
 from bot.tui.screens.link_picker import LinkPicker
 
 TITLE = "[b]Bold[/b] [@click=app.quit]Quit[/] [/] odd"
@@ -56,7 +56,7 @@ async def test_notices_topics_and_palette_show_markup_as_text(app: ParamsbotApp)
 
 async def test_link_picker_shows_labels_as_text(app: ParamsbotApp) -> None:
     async with app.run_test(size=(100, 24)) as pilot:
-        links = [Link(TITLE, "/markup.md", "Related"), Link("[@click=app.quit] z", "/[@click=app.quit] z.md", "Related")]
+        links = [NavLink(TITLE, "/markup.md", "Related"), NavLink("[@click=app.quit] z", "/[@click=app.quit] z.md", "Related")]
         app.push_screen(LinkPicker(links, title="Links of [b]this[/b]"))
         await wait_until(pilot, lambda: "Links of" in screen_text(app))
         text = screen_text(app)

@@ -62,10 +62,10 @@ async def ask(pilot, *questions: str) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
     await ready(pilot)
     for question in questions:
-        count = len(app.conversation.exchanges)
+        count = len(app.chat.conversation.exchanges)
         await pilot.press(*question, "enter")
-        await wait_until(pilot, lambda: len(app.conversation.exchanges) > count and not app._answering)
-    heading = app.conversation.exchanges[-1].answer.answer.splitlines()[0].strip("*")  # shown from its top
+        await wait_until(pilot, lambda: len(app.chat.conversation.exchanges) > count and not app.chat.answering)
+    heading = app.chat.conversation.exchanges[-1].answer.answer.splitlines()[0].strip("*")  # shown from its top
     await settled(pilot, f"› {questions[-1]}", heading)
 
 
@@ -90,7 +90,7 @@ def test_loading_80x24(tmp_path: Path, snap_compare) -> None:  # type: ignore[no
     async def loading(pilot) -> None:  # type: ignore[no-untyped-def]
         await wait_until(pilot, lambda: app.documents)
         await pilot.press(*"what is a bias", "enter")
-        await wait_until(pilot, lambda: app._queue)
+        await wait_until(pilot, lambda: app.chat.queued)
         still(app)
 
     try:

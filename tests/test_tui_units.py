@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -130,6 +131,20 @@ def test_settings_folder_comes_from_the_environment(tmp_path: Path, monkeypatch:
     assert load_settings().theme == "nord"
 
 
+def test_settings_and_cache_folders_follow_one_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from bot.paths import cache_dir, config_dir
+
+    monkeypatch.delenv("PARAMSBOT_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("PARAMSBOT_CACHE_DIR", raising=False)
+    assert config_dir() == Path(platformdirs.user_config_dir("paramsbot", appauthor=False))  # where they always were
+    assert cache_dir() == Path(platformdirs.user_cache_dir("paramsbot", appauthor=False))
+    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "from-env"))
+    assert config_dir() == tmp_path / "from-env"
+    assert config_dir(tmp_path / "chosen") == tmp_path / "chosen"
+
+
 def test_status_texts() -> None:
     assert status_text("embed", 120, 300) == "building index 120/300"
     assert status_text("model", 0, 0) == "loading model…"
@@ -140,3 +155,30 @@ def test_bar_text_draws_eighths() -> None:
     assert bar_text(0.5, 4) == "██"
     assert bar_text(1 / 32, 4) == "▏"
     assert bar_text(0.0, 4) == ""
+
+
+def test_the_real_retriever_and_the_fake_both_meet_what_the_app_needs(tmp_path: Path) -> None:
+    from tui_support import FakeRetriever, write_tui_kb
+
+    from bot.index import LoadedIndex
+    from bot.retriever import Retriever
+    from bot.tui.loading import AppRetriever
+
+    kb = write_tui_kb(tmp_path / "kb")
+    empty = LoadedIndex(index=None, passages=[], documents={}, manifest={}, folder=tmp_path, rebuilt=False,
+                        problems=[])
+    real = Retriever(kb, encoder=None, loaded=empty)  # type: ignore[arg-type]  # its shape, not its model
+    methods = [name for name, member in vars(AppRetriever).items() if inspect.isfunction(member)
+               and not name.startswith("_")]
+    assert methods == ["search_many", "section", "block_scores"]
+    for retriever in (real, FakeRetriever(kb)):
+        assert isinstance(retriever, AppRetriever), type(retriever)
+        for name in methods:  # each takes the protocol's parameters, by name, in order
+            wanted = list(inspect.signature(getattr(AppRetriever, name)).parameters)[1:]
+            given = list(inspect.signature(getattr(retriever, name)).parameters)
+            assert given[:len(wanted)] == wanted, (type(retriever).__name__, name, given)
+    fake = FakeRetriever(kb)
+    assert fake.search_many(["what is a bias"], k=1)[0][0].path == "biases.md"
+    assert list(fake.block_scores("bias", ["a bias", "a weight"])) == [1.0, 0.0]
+    assert [p.path for p in fake.section("biases.md#what-is-a-bias")] == ["biases.md"]
+    assert fake.index_info["unsaved"] is None and not fake.problems and len(fake.documents) == 4

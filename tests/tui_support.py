@@ -125,7 +125,8 @@ def _words(text: str) -> set[str]:
 
 
 class FakeRetriever:
-    """The Retriever's interface over a folder, ranked by word overlap: fast and deterministic."""
+    """The Retriever's interface over a folder, ranked by word overlap: fast and deterministic.
+    It meets bot.tui.loading.AppRetriever, as the real one does (tests/test_tui_units.py checks)."""
 
     def __init__(self, kb_root: Path) -> None:
         self.kb_root = kb_root
@@ -139,6 +140,7 @@ class FakeRetriever:
         self.passages = [p for d in documents for p in chunk_document(d, lambda t: len(t.split()), 10_000)]
         # One "method" whose confidence is the overlap score; below 0.5 there is no answer.
         self.settings = RetrievalSettings(method="dense", methods={"dense": MethodSettings(threshold=0.5)})
+        self.index_info: dict[str, Any] = {"passages": len(self.passages), "unsaved": None}
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         wanted = _words(query)
@@ -153,14 +155,13 @@ class FakeRetriever:
                     score=-s, anchor=p.anchor, kind=p.kind, confidence=-s, line_start=p.line_start,
                     line_end=p.line_end) for s, _, p in scored[:k]]
 
-
     def section(self, passage_id: str) -> list[Passage]:
         return [p for p in self.passages if section_id(p.id) == section_id(passage_id)]
 
     def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]:
         return [self.search(q, k) for q in queries]
 
-    def block_scores(self, query: str, blocks: list[str]) -> list[float]:
+    def block_scores(self, query: str, blocks: list[str]) -> np.ndarray:
         wanted = _words(query)
         return np.array([len(wanted & _words(b)) / max(1, len(wanted)) for b in blocks])
 

@@ -67,7 +67,9 @@ class MemoryRow:
 
 
 @dataclass(frozen=True)
-class Problem:
+class FieldProblem:
+    """Why the form cannot be counted, and the fields to mark for it."""
+
     fields: tuple[str, ...]  # form keys to mark
     message: str
 
@@ -90,7 +92,7 @@ class CalcResult:
 class CalcOutcome:
     form: CalcForm
     result: CalcResult | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[FieldProblem] = field(default_factory=list)
 
     @property
     def invalid(self) -> set[str]:
@@ -123,11 +125,11 @@ def preset_choices() -> list[PresetChoice]:
 
 def compute(form: CalcForm) -> CalcOutcome:
     """The numbers for a form, or the problems that stop them."""
-    problems: list[Problem] = []
+    problems: list[FieldProblem] = []
     try:
         precision = calc.precision_name(form.precision)
     except InputError as error:
-        return CalcOutcome(form, problems=[Problem(("precision",), str(error))])
+        return CalcOutcome(form, problems=[FieldProblem(("precision",), str(error))])
     try:
         if form.model == DENSE:
             return _finish(form, calc.report(list(calc.parse_layers(form.dense)), precision=precision), None,
@@ -178,14 +180,14 @@ def _from_file(form: CalcForm, precision: str) -> CalcOutcome:
 
     text = form.path.strip()
     if not text:
-        return CalcOutcome(form, problems=[Problem(("path",), "File: give a config.json, a .safetensors or .gguf "
+        return CalcOutcome(form, problems=[FieldProblem(("path",), "File: give a config.json, a .safetensors or .gguf "
                                                               "file, or a folder holding them")])
     path = Path(text).expanduser()
     weights = path.name.endswith(WEIGHT_SUFFIXES) or (path.is_dir() and not (path / "config.json").is_file())
     if weights:
         report = report_for_weights(path, precision=precision)
     else:
-        problems: list[Problem] = []
+        problems: list[FieldProblem] = []
         context, batch = _whole(form.context, "context", problems), _whole(form.batch, "batch", problems)
         if problems:
             return CalcOutcome(form, problems=problems)
@@ -194,7 +196,7 @@ def _from_file(form: CalcForm, precision: str) -> CalcOutcome:
 
 
 def _finish(form: CalcForm, report: Any, spec: Any, context: int | None, batch: int | None,
-            problems: list[Problem], kv: Mapping[str, Any] | None = None) -> CalcOutcome:
+            problems: list[FieldProblem], kv: Mapping[str, Any] | None = None) -> CalcOutcome:
     kv_bytes: dict[str, int] = {}
     kv_note = "KV cache: needs the architecture (layers, KV heads, head size)"
     if kv:  # a report's own KV cache, at its precision (a file counted by transformers has no spec)
@@ -244,19 +246,19 @@ def _sizes(spec: Any) -> dict[str, str]:
     return out
 
 
-def _whole(raw: str, key: str, problems: list[Problem]) -> int | None:
+def _whole(raw: str, key: str, problems: list[FieldProblem]) -> int | None:
     text = raw.strip().replace(",", "").replace("_", "")
     if not re.fullmatch(r"\d+", text):
-        problems.append(Problem((key,), f"{LABELS[key]} must be a whole number, got {raw.strip() or 'nothing'!r}"))
+        problems.append(FieldProblem((key,), f"{LABELS[key]} must be a whole number, got {raw.strip() or 'nothing'!r}"))
         return None
     value = int(text)
     if value < 1:
-        problems.append(Problem((key,), f"{LABELS[key]} must be at least 1"))
+        problems.append(FieldProblem((key,), f"{LABELS[key]} must be at least 1"))
         return None
     return value
 
 
-def _problem(message: str, default: str = "") -> Problem:
+def _problem(message: str, default: str = "") -> FieldProblem:
     """Name the fields a calc message mentions, in the panel's words."""
     keys: list[str] = []
 
@@ -268,10 +270,10 @@ def _problem(message: str, default: str = "") -> Problem:
 
     dense = re.match(r"layers\[(\d+)\](.*)", message)
     if dense:  # "layers[1] must be ..." from a layer list
-        return Problem(("dense",), f"Layer width {int(dense.group(1)) + 1}{dense.group(2)}")
+        return FieldProblem(("dense",), f"Layer width {int(dense.group(1)) + 1}{dense.group(2)}")
     pattern = r"\b(?:" + "|".join(sorted(map(re.escape, _MESSAGE_NAMES), key=len, reverse=True)) + r")\b"
     text = re.sub(pattern, rename, message)
-    return Problem(tuple(keys) or ((default,) if default else ()), text)
+    return FieldProblem(tuple(keys) or ((default,) if default else ()), text)
 
 
 def form_for(calculation: Mapping[str, Any]) -> CalcForm:

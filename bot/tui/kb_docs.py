@@ -13,7 +13,7 @@ from bot.corpus import parse_document, read_documents
 from bot.errors import KnowledgeBaseError
 from bot.kbfiles import read_kb_file
 from bot.retriever import DocumentInfo
-from bot.tui.links import Link, document_links
+from bot.tui.links import NavLink, document_links
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Page:
     title: str
     kind: str
     body: str
-    links: list[Link]
+    links: list[NavLink]
     anchor: str = ""  # the section to show first
 
 

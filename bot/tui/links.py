@@ -11,15 +11,21 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.answer import Answer
+
+if TYPE_CHECKING:
+    from bot.retriever import DocumentInfo
 
 Group = Literal["Worked example", "Source", "Related", "Calculator"]
 
 
 @dataclass(frozen=True)
-class Link:
+class NavLink:
+    """A link the app shows under an answer or a page and offers on Ctrl+O: a label, where it
+    leads (an app href) and its group (bot.answer.Link is the answer's own title-and-path link)."""
+
     label: str
     href: str
     group: Group
@@ -58,43 +64,43 @@ def resolve(href: str, base: str = "") -> Target | None:
     return Target("kb", path=path, anchor=anchor)
 
 
-def _title(documents: Mapping[str, Any], path: str) -> str | None:
+def _title(documents: Mapping[str, DocumentInfo], path: str) -> str | None:
     doc = documents.get(path)
-    return getattr(doc, "title", None) if doc is not None else None
+    return doc.title if doc is not None else None
 
 
-def answer_links(answer: Answer, documents: Mapping[str, Any]) -> list[Link]:
+def answer_links(answer: Answer, documents: Mapping[str, DocumentInfo]) -> list[NavLink]:
     """Worked examples, related articles and sources. The related articles are the answer's "see
     also" (chosen from the best source's front matter); failing that, all of that front matter's."""
-    links = [Link(_example_label(e.title), kb_href(e.path), "Worked example") for e in answer.examples]
+    links = [NavLink(_example_label(e.title), kb_href(e.path), "Worked example") for e in answer.examples]
     if answer.kind == "no_answer":
         return links
-    see_also = getattr(answer, "see_also", None)
-    if see_also:
-        links += [Link(link.title, kb_href(link.path), "Related") for link in see_also]
+    if answer.see_also:
+        links += [NavLink(link.title, kb_href(link.path), "Related") for link in answer.see_also]
     elif answer.sources:
         links += related_links(answer.sources[0].path, documents, skip={e.path for e in answer.examples})
-    links += [Link(f"{s.heading}, {s.location or s.path} ({s.score:.2f})", kb_href(s.path, s.anchor), "Source")
+    links += [NavLink(f"{s.heading}, {s.location or s.path} ({s.score:.2f})", kb_href(s.path, s.anchor), "Source")
               for s in answer.sources]
     return links
 
 
-def related_links(path: str, documents: Mapping[str, Any], skip: set[str] | frozenset[str] = frozenset()) -> list[Link]:
+def related_links(path: str, documents: Mapping[str, DocumentInfo],
+                  skip: set[str] | frozenset[str] = frozenset()) -> list[NavLink]:
     """The ``related`` articles of one KB file that exist in the KB."""
     doc = documents.get(path)
     links = []
-    for other in getattr(doc, "related", ()) if doc is not None else ():
+    for other in doc.related if doc is not None else ():
         title = _title(documents, other)
         if title and other not in skip and other != path:
-            links.append(Link(title, kb_href(other), "Related"))
+            links.append(NavLink(title, kb_href(other), "Related"))
     return links
 
 
-def document_links(path: str, documents: Mapping[str, Any]) -> list[Link]:
+def document_links(path: str, documents: Mapping[str, DocumentInfo]) -> list[NavLink]:
     """What a reader page links to besides its text: its worked examples and related articles."""
     doc = documents.get(path)
-    examples = [e for e in getattr(doc, "examples", ()) if _title(documents, e)] if doc is not None else []
-    links = [Link(_example_label(_title(documents, e) or e), kb_href(e), "Worked example") for e in examples]
+    examples = [e for e in doc.examples if _title(documents, e)] if doc is not None else []
+    links = [NavLink(_example_label(_title(documents, e) or e), kb_href(e), "Worked example") for e in examples]
     return links + related_links(path, documents, skip=set(examples))
 
 
@@ -108,7 +114,7 @@ def _label(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def links_markdown(links: list[Link]) -> str:
+def links_markdown(links: list[NavLink]) -> str:
     """The links as compact Markdown lines, one line per group, sources numbered."""
     lines = []
     for group, heading in (("Worked example", "Worked example"), ("Related", "Related")):

@@ -2,24 +2,59 @@
 
 The app runs a :data:`RetrieverFactory` in a thread worker: the default one opens (or builds) the
 index and then loads the embedding model with one warm-up search, so the first question is not
-the one that waits for torch. Tests inject their own factory.
+the one that waits for torch. Tests inject their own factory, whose retriever meets
+:class:`AppRetriever` as bot.retriever.Retriever does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # types only: this module imports nothing of the index or the model
+    from bot.corpus import Passage
+    from bot.ranking import RetrievalSettings
+    from bot.retriever import DocumentInfo, Hit
+
+
+@runtime_checkable
+class AppRetriever(Protocol):
+    """What the app needs from a retriever: what it shows once loaded (documents, passages,
+    skipped files, whether the index is only in memory) and what answering a question calls
+    (bot.answer.answer_question: search_many, section, block_scores, settings)."""
+
+    @property
+    def documents(self) -> Mapping[str, DocumentInfo]: ...
+
+    @property
+    def passages(self) -> Sequence[Passage]: ...
+
+    @property
+    def problems(self) -> Sequence[str]: ...
+
+    @property
+    def index_info(self) -> Mapping[str, Any]: ...
+
+    @property
+    def settings(self) -> RetrievalSettings: ...
+
+    def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]: ...
+
+    def section(self, passage_id: str) -> list[Passage]: ...
+
+    def block_scores(self, query: str, blocks: list[str]) -> Any: ...
+
 
 #: (stage, done, total): stages are "open", "wait", "scan", "embed", "write" (from the index) and "model".
 Progress = Callable[[str, int, int], None]
-RetrieverFactory = Callable[[Progress], Any]
+RetrieverFactory = Callable[[Progress], AppRetriever]
 
 
 def open_retriever(kb: Path | None = None, cache_dir: Path | None = None) -> RetrieverFactory:
     """A factory for paramsbot's real retriever on ``kb`` (default: the built-in KB)."""
 
-    def factory(progress: Progress) -> Any:
+    def factory(progress: Progress) -> AppRetriever:
         # Imported here, in the worker thread: retriever -> index pulls in numpy and, on use, FAISS.
         from bot.retriever import Retriever
 

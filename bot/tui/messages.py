@@ -1,14 +1,49 @@
-"""What the app's workers report. Workers only post these; the app's handlers own the state."""
+"""What the app's loading workers report, and how any handler of a worker's message is guarded.
+
+Workers only post messages; the node that started them owns the state. The chat and the
+calculator panel keep their workers' messages as their own (``Chat.Answered``,
+``CalculatorPanel.Calculated``); these are the app's: loading the retriever, the topics, a page.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.css.query import NoMatches
 from textual.message import Message
+from textual.message_pump import MessagePump
 
-from bot.answer import Answer
-from bot.tui.links import Link
+from bot.tui.loading import AppRetriever
+
+if TYPE_CHECKING:
+    from bot.tui.kb_docs import Page, Topics  # read in workers: bot.corpus is not needed for the first frame
+
+Node = TypeVar("Node", bound=MessagePump)
+Event = TypeVar("Event", bound=Message)
+
+
+def while_running(handler: Callable[[Node, Event], Any]) -> Callable[[Node, Event], Awaitable[None]]:
+    """For handlers of workers' messages: one can arrive while the app shuts down, after its
+    widgets are gone; then it is dropped instead of failing on a missing widget."""
+
+    @functools.wraps(handler)
+    async def run(node: Node, event: Event) -> None:
+        app = node.app
+        if not app.is_running:
+            return
+        try:
+            result = handler(node, event)
+            if inspect.isawaitable(result):
+                await result
+        except NoMatches:
+            if app.is_running:
+                raise
+
+    return run
 
 
 @dataclass
@@ -20,7 +55,7 @@ class LoadProgressed(Message):
 
 @dataclass
 class RetrieverReady(Message):
-    retriever: Any
+    retriever: AppRetriever
 
 
 @dataclass
@@ -31,7 +66,7 @@ class RetrieverFailed(Message):
 
 @dataclass
 class TopicsLoaded(Message):
-    topics: Any  # bot.tui.kb_docs.Topics
+    topics: Topics
 
 
 @dataclass
@@ -40,34 +75,8 @@ class TopicsFailed(Message):
 
 
 @dataclass
-class Answered(Message):
-    exchange_id: int
-    question: str
-    query: str
-    answer: Answer
-    links: list[Link]
-
-
-@dataclass
-class AnswerFailed(Message):
-    exchange_id: int
-    error: str
-
-
-@dataclass
-class PresetsLoaded(Message):
-    choices: list[Any]  # bot.tui.calc_form.PresetChoice
-
-
-@dataclass
-class Calculated(Message):
-    generation: int
-    outcome: Any  # bot.tui.calc_form.CalcOutcome
-
-
-@dataclass
 class PageRead(Message):
-    page: Any  # bot.tui.kb_docs.Page
+    page: Page
 
 
 @dataclass

@@ -1,19 +1,18 @@
 """The app's remembered choices (the theme), in a small JSON file in the user's config folder.
 
-The folder is ``$PARAMSBOT_CONFIG_DIR`` if set (tests point it at a temporary folder), else the
-platform's config folder (``~/.config/paramsbot`` on Linux). A missing or damaged file means
-defaults; a write goes to a temporary file that is renamed into place.
+The folder is :func:`bot.paths.config_dir`. A missing or damaged file means defaults; a write is
+:func:`bot.files.atomic_write_text`, so a crash never leaves half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-CONFIG_ENV = "PARAMSBOT_CONFIG_DIR"
+from bot.files import atomic_write_text
+from bot.paths import config_dir
+
 SETTINGS_FILE = "settings.json"
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -21,15 +20,6 @@ DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 @dataclass
 class Settings:
     theme: str = DARK_THEME
-
-
-def config_dir() -> Path:
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    import platformdirs  # small, but only needed here
-
-    return Path(platformdirs.user_config_dir("paramsbot", appauthor=False))
 
 
 def load_settings(folder: Path | None = None) -> Settings:
@@ -47,12 +37,4 @@ def save_settings(settings: Settings, folder: Path | None = None) -> None:
     """Write the settings atomically. Raises OSError when the folder cannot be written."""
     folder = folder or config_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(asdict(settings), stream, indent=2)
-            stream.write("\n")
-        os.replace(temp, folder / SETTINGS_FILE)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(folder / SETTINGS_FILE, json.dumps(asdict(settings), indent=2) + "\n")

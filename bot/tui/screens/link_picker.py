@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from bot.tui.links import Link
+from bot.tui.links import NavLink
 
 
 class LinkPicker(ModalScreen[str | None]):
@@ -19,7 +19,7 @@ class LinkPicker(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "dismiss", "Close", id="links.close")]
 
-    def __init__(self, links: list[Link], title: str = "Open a link") -> None:
+    def __init__(self, links: list[NavLink], title: str = "Open a link") -> None:
         super().__init__()
         self.links = links
         self.title_text = title

@@ -1,1 +1,2 @@
-"""The app's widgets: each is given its data by the app and never fetches it."""
+"""The app's widgets. The chat and the calculator panel own their state and run their own workers;
+the rest are given their data and never fetch it."""

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Button
 
 from bot.answer import Answer
-from bot.tui.links import Link, links_markdown
+from bot.tui.links import NavLink, links_markdown
 from bot.tui.widgets.kb_markdown import KBMarkdown
 
 
@@ -23,7 +23,7 @@ class AnswerView(Vertical):
     class OpenCalculator(Message):
         calculation: dict[str, Any]
 
-    def __init__(self, answer: Answer, links: list[Link], **kwargs: object) -> None:
+    def __init__(self, answer: Answer, links: list[NavLink], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.answer = answer
         self.links = links

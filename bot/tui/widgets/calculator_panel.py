@@ -1,17 +1,24 @@
-"""The calculator: pick a model or type sizes; counts, breakdown and memory follow as you type."""
+"""The calculator: pick a model or type sizes; counts, breakdown and memory follow as you type.
+
+The panel loads its presets and computes each form in its own thread workers (bot.calc reads
+files and, for a config.json, may load transformers), keeping only the newest form's outcome.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from bot.tui.calc_form import ARCH_FIELDS, DENSE, FILE, SIZE, CalcForm, CalcOutcome, PresetChoice
+from bot.tui.calc_form import (ARCH_FIELDS, DENSE, FILE, SIZE, CalcForm, CalcOutcome, PresetChoice, compute, form_for,
+                               preset_choices)
+from bot.tui.messages import while_running
 from bot.tui.widgets.bar_chart import BarChart
 from bot.tui.widgets.memory_table import MemoryTable
 
@@ -21,17 +28,23 @@ _OTHER_MODELS = (("Parameter count only (e.g. 7B)", SIZE), ("Dense network (laye
 
 
 class CalculatorPanel(VerticalScroll):
-    """Given the presets and each outcome; posts FormChanged whenever a field changes."""
+    """Counts whatever the fields hold, live; :meth:`open_calculation` shows a chat's calculation."""
 
     @dataclass
-    class FormChanged(Message):
-        form: CalcForm
+    class PresetsLoaded(Message, bubble=False):
+        choices: list[PresetChoice]
+
+    @dataclass
+    class Calculated(Message, bubble=False):
+        generation: int
+        outcome: CalcOutcome
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.choices: dict[str, PresetChoice] = {}
         self._model: str | None = None
         self._last_form: CalcForm | None = None
+        self._generation = 0  # of the newest form: an older outcome is dropped
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="calc-row"):
@@ -68,6 +81,34 @@ class CalculatorPanel(VerticalScroll):
         yield Static(id="calc-working")
         yield Static(id="calc-notes")
 
+    def on_mount(self) -> None:
+        self._load_presets()
+
+    # --- workers: they post messages and touch nothing else ----------------------------------------
+
+    @work(thread=True, group="presets", exit_on_error=False)
+    def _load_presets(self) -> None:
+        try:  # reading the presets' files waits here, not in the first frame
+            self.post_message(self.PresetsLoaded(preset_choices()))
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self.app.notify, f"The calculator's presets cannot be read: {error}",
+                                      severity="error")
+
+    @work(thread=True, exclusive=True, group="calc", exit_on_error=False)
+    def _calculate(self, generation: int, form: CalcForm) -> None:
+        self.post_message(self.Calculated(generation, compute(form)))
+
+    @on(PresetsLoaded)
+    @while_running
+    def _presets_loaded(self, event: PresetsLoaded) -> None:
+        self.set_presets(event.choices)
+
+    @on(Calculated)
+    @while_running
+    def _calculated(self, event: Calculated) -> None:
+        if event.generation == self._generation:
+            self.show(event.outcome)
+
     # --- data in -------------------------------------------------------------------------------
 
     def set_presets(self, choices: list[PresetChoice], initial: str = "llama-2-7b") -> None:
@@ -79,6 +120,10 @@ class CalculatorPanel(VerticalScroll):
             self._pick_model(initial)
             select.value = initial
         self._changed()
+
+    def open_calculation(self, calculation: dict[str, Any]) -> None:
+        """Fill the fields from a chat's calculation (``Answer.calculation``) and count it again."""
+        self.fill(form_for(calculation))
 
     def fill(self, form: CalcForm) -> None:
         """Show a form (from a chat calculation): set every field, then compute."""
@@ -167,5 +212,6 @@ class CalculatorPanel(VerticalScroll):
         form = self.current_form()
         if form is not None and form != self._last_form:
             self._last_form = form
-            self.post_message(self.FormChanged(form))
+            self._generation += 1
+            self._calculate(self._generation, form)
 

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from bot.answer import Answer
-from bot.tui.links import Link
+from bot.tui.links import NavLink
 from bot.tui.widgets.answer_view import AnswerView
 
 
@@ -32,7 +32,7 @@ class ExchangeView(Vertical):
             self.query_one(".query", Static).update(Text(f"(taken as: {query})"))
             self.add_class("-followup")
 
-    async def show_answer(self, answer: Answer, links: list[Link]) -> None:
+    async def show_answer(self, answer: Answer, links: list[NavLink]) -> None:
         await self.query(".pending").remove()
         await self.mount(AnswerView(answer, links))
 
