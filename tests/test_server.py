@@ -288,3 +288,12 @@ def test_a_remote_server_still_checks_origins() -> None:
     assert not checks._validate_host("evil.example:8000")
     assert checks._validate_origin(f"http://{name}:8000") and checks._validate_origin("http://localhost:3000")
     assert not checks._validate_origin("http://evil.example") and not checks._validate_origin(f"http://{name}.evil.example")
+
+
+def test_the_sdk_loads_only_once_serving_starts() -> None:
+    """bot.cli imports bot.server before serve() runs, so the SDK (bot.protocol) must not come
+    with it: serve() imports it with the garbage collector paused (~0.1 s of a ~1 s start)."""
+    probe = "import bot.server, sys; print(sorted(m for m in ('mcp', 'mcp_types', 'pydantic', 'bot.protocol') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
