@@ -332,11 +332,18 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
 
 def save_settings(settings: RetrievalSettings, path: Path | None = None) -> Path:
     """Write data/retrieval.json atomically (temp file + rename)."""
-    from bot.index import atomic_write_text
+    from bot.files import atomic_write_text
 
     path = path or data_dir() / "retrieval.json"
     atomic_write_text(path, json.dumps(settings.to_json(), ensure_ascii=False, indent=1) + "\n")
     return path
+
+
+def recalibrate(retriever: Retriever, questions: Sequence[EvalQuestion], real: Sequence[JudgedQuestion] = (),
+                path: Path | None = None) -> Path:
+    """``explain eval --calibrate``: :func:`calibrate`, use the result from now on, save it; where it went."""
+    retriever.settings = calibrate(retriever, questions, real)
+    return save_settings(retriever.settings, path)
 
 
 # --- the report -------------------------------------------------------------------------------

@@ -228,7 +228,8 @@ def _file_reader(toolbox: Toolbox, path: str) -> Callable[[], str]:
 
 def serve(options: ServeOptions) -> int:
     """Open the index (building it if needed, progress on stderr), then serve until EOF or SIGTERM."""
-    from bot.command import EXIT_INPUT, echo, exit_code, fail, open_retriever
+    from bot.exits import EXIT_INPUT
+    from bot.oneshot import echo, exit_code, fail, open_retriever
 
     try:
         endpoint = Endpoint.parse(options.http) if options.http is not None else None
