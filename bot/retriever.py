@@ -238,7 +238,7 @@ class Retriever:
         analyzed = [self.lexical.analyze(q) for q in queries]
         texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
         vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
-        rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
+        rows = dict(zip(texts, self._loaded.scores(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
                     heading=self.heading_vectors @ vectors[a.text] if dense else None,
@@ -253,13 +253,6 @@ class Retriever:
 
         return heading_vectors(self.passages, self.encoder, self._loaded.folder)
 
-    def dense_scores(self, queries: list[str]) -> np.ndarray:
-        """Cosine similarity of every passage to each query: shape (queries, passages) (LoadedIndex.scores)."""
-        return self._dense(self.encoder.encode(queries))
-
-    def _dense(self, vectors: np.ndarray) -> np.ndarray:
-        return self._loaded.scores(vectors)
-
     def _top(self, scores: np.ndarray, confidence: np.ndarray, k: int) -> list[Hit]:
         import numpy as np
 
@@ -271,7 +264,3 @@ class Retriever:
         return Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
                    score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4),
                    line_start=p.line_start, line_end=p.line_end)
-
-    def source_file(self, path: str) -> Path:
-        """The absolute path of a KB file named by its KB-relative path."""
-        return self.kb_root / path
