@@ -235,15 +235,15 @@ class Retriever:
         """:meth:`signals` for many queries, embedded in one batch (the eval's path)."""
         import numpy as np
 
-        analyzed = [self.lexical.analyze(q) for q in queries]
-        texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
+        analysed = [self.lexical.analyse_query(q) for q in queries]
+        texts = list(dict.fromkeys([*queries, *(a.text for a in analysed)])) if dense else []
         vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
         rows = dict(zip(texts, self._loaded.scores(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
                     heading=self.heading_vectors @ vectors[a.text] if dense else None,
                     lexical=self.lexical.coverage(a), latin=a.latin)
-            for q, a in zip(queries, analyzed)
+            for q, a in zip(queries, analysed)
         ]
 
     @cached_property
