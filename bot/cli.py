@@ -168,8 +168,7 @@ def evaluate(
             questions = evaluation.load_eval_set(eval_set)
             typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
             if calibrate:
-                own = [q for p in judging.default_sets() if p.is_file() for q in loaded[p]]
-                saved = evaluation.recalibrate(retriever, questions, own, output)
+                saved = evaluation.recalibrate(retriever, questions, judging.own_questions(loaded), output)
                 typer.echo(f"explain: saved the calibration to {saved}", err=True)
         judged = [judging.run_judged(retriever, loaded[p], judging.display_name(p)) for p in sets]
         if answers_only:

@@ -3,7 +3,7 @@
 A reader sees either an old complete file or a new complete one, never half of one: everything
 is written to a temporary file (or folder) in the same folder, flushed, then renamed into place.
 Files that other files point to are named by their checksum, so they are never rewritten. Every
-writer in paramsbot goes through these functions (:func:`atomic_write_text` for a whole file).
+writer uses these functions (:func:`atomic_write_text` for a whole file) rather than its own rename.
 """
 
 from __future__ import annotations
