@@ -12,8 +12,9 @@ Exit codes (bot/exits.py): 0 answered, 1 the knowledge base has no answer, 2 usa
 error, 3 the model, cache or paramsbot's data cannot be used, 130 interrupted, 141 output closed.
 For `explain eval`: 0 targets met, 1 targets missed.
 
-The console script starts in bot.command, which answers the plain one-shot forms itself and
-hands every other command line to this app (importing Typer costs ~0.15 s).
+The console script starts in bot.command, which answers the plain one-shot forms itself (with
+bot.oneshot, which ``ask`` calls too) and hands every other command line to this app (importing
+Typer costs ~0.15 s). This module never imports bot.command.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ import typer
 from typer.core import TyperGroup
 
 from bot.calc.cli import calc_command
-from bot.command import SOURCES_SHOWN, answer_one, exit_code, fail, open_retriever, show_warning
-from bot.errors import InputError, ParamsbotError
+from bot.batch import run_batch
+from bot.errors import ParamsbotError
 from bot.exits import (EXIT_BROKEN_PIPE, EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_NO_ANSWER,
                        EXIT_OK)
+from bot.oneshot import SOURCES_SHOWN, answer_one, exit_code, fail, open_retriever, show_warning
 
 
 class _AskByDefault(TyperGroup):
@@ -98,7 +100,7 @@ def ask(
     try:
         retriever = open_retriever(kb, cache_dir, rebuild)
         if batch is not None:
-            raise typer.Exit(_run_batch(batch, retriever, k))
+            raise typer.Exit(run_batch(batch, retriever, k, typer.echo))
         typer.echo(f"explain: index rebuilt ({len(retriever.passages)} passages)", err=True)  # --rebuild alone
         raise typer.Exit(EXIT_OK)
     except ParamsbotError as error:
@@ -166,9 +168,7 @@ def evaluate(
             questions = evaluation.load_eval_set(eval_set)
             typer.echo(f"explain: evaluating {len(questions)} questions...", err=True)
             if calibrate:
-                own = [q for p in judging.default_sets() if p.is_file() for q in loaded[p]]
-                retriever.settings = evaluation.calibrate(retriever, questions, own)
-                saved = evaluation.save_settings(retriever.settings, output)
+                saved = evaluation.recalibrate(retriever, questions, judging.own_questions(loaded), output)
                 typer.echo(f"explain: saved the calibration to {saved}", err=True)
         judged = [judging.run_judged(retriever, loaded[p], judging.display_name(p)) for p in sets]
         if answers_only:
@@ -190,32 +190,6 @@ def evaluate(
         print_eval(report, misses=misses)
         typer.echo(judging.format_judged(judged, misses=misses), nl=False)
     raise typer.Exit(EXIT_OK if report.targets_met else EXIT_NO_ANSWER)
-
-
-def _run_batch(source: str, retriever, k: int) -> int:  # type: ignore[no-untyped-def]
-    """One JSON object per non-blank line; a bad line gets an error object and the run goes on."""
-    import json
-
-    from bot.answer import answer_question
-
-    try:
-        stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
-    except OSError as error:
-        raise InputError(f"cannot read {source}: {error.strerror or error}") from None
-    failures = 0
-    with stream:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                line = raw.decode("utf-8").strip()
-                if not line:
-                    continue
-                typer.echo(answer_question(line, retriever, k=k).dumps())
-            except (UnicodeDecodeError, InputError) as error:
-                failures += 1
-                reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
-                typer.echo(json.dumps({"line": number, "kind": "error", "error": reason}))
-                typer.echo(f"explain: line {number}: {reason}", err=True)
-    return EXIT_INPUT if failures else EXIT_OK
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -332,17 +332,24 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
 
 def save_settings(settings: RetrievalSettings, path: Path | None = None) -> Path:
     """Write data/retrieval.json atomically (temp file + rename)."""
-    from bot.index import atomic_write_text
+    from bot.files import atomic_write_text
 
     path = path or data_dir() / "retrieval.json"
     atomic_write_text(path, json.dumps(settings.to_json(), ensure_ascii=False, indent=1) + "\n")
     return path
 
 
+def recalibrate(retriever: Retriever, questions: Sequence[EvalQuestion], real: Sequence[JudgedQuestion] = (),
+                path: Path | None = None) -> Path:
+    """``explain eval --calibrate``: :func:`calibrate`, use the result from now on, save it; where it went."""
+    retriever.settings = calibrate(retriever, questions, real)
+    return save_settings(retriever.settings, path)
+
+
 # --- the report -------------------------------------------------------------------------------
 
 @dataclass
-class Report:
+class EvalReport:
     """Every method on both parts, and whether the default meets the targets on the held-back part."""
 
     eval_set: str
@@ -367,7 +374,7 @@ class Report:
 
 
 def evaluate(retriever: Retriever, questions: Sequence[EvalQuestion], eval_set: str = EVAL_SET,
-             methods: Sequence[Method] = METHODS) -> Report:
+             methods: Sequence[Method] = METHODS) -> EvalReport:
     """Measure each method, with its calibrated settings, on the tuning and held-back parts."""
     ids = [p.id for p in retriever.passages]
     rankings = collect(retriever, questions)
@@ -376,11 +383,11 @@ def evaluate(retriever: Retriever, questions: Sequence[EvalQuestion], eval_set: 
             for part in PARTS}
         for m in methods
     }
-    return Report(eval_set=eval_set, passages=len(ids), default=retriever.settings.method,
+    return EvalReport(eval_set=eval_set, passages=len(ids), default=retriever.settings.method,
                   settings=retriever.settings, results=results, label_problems=check_labels(questions, ids))
 
 
-def format_report(report: Report) -> str:
+def format_report(report: EvalReport) -> str:
     """The side-by-side table, as plain text: one row per method, tuning | held-back per metric."""
     columns = [("R@1", "recall_1"), ("R@3", "recall_3"), ("MRR@10", "mrr_10"), ("nDCG@10", "ndcg_10"),
                ("refuse-out", "oos_refusal"), ("refuse-in", "false_refusal")]
@@ -405,7 +412,7 @@ def format_report(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def verdict(report: Report) -> str:
+def verdict(report: EvalReport) -> str:
     """One sentence: the targets, and whether the default method meets them on the held-back part."""
     held = report.results[report.default]["held"]
     return (f"* default method ({report.default}). Targets on the held-back part: R@3 >= {TARGETS['recall@3']}, "
@@ -414,7 +421,7 @@ def verdict(report: Report) -> str:
             f"({held.recall_3:.3f}, {held.mrr_10:.3f}, {held.oos_refusal:.3f}, {held.false_refusal:.3f}).")
 
 
-def format_misses(report: Report, method: Method | None = None) -> str:
+def format_misses(report: EvalReport, method: Method | None = None) -> str:
     """Questions the method got wrong: answer not in the top 3, wrongly refused or wrongly answered."""
     method = method or report.default
     lines = []

@@ -1,8 +1,9 @@
-"""Safe writes in the cache: temporary file + rename, checksums, and one builder per folder.
+"""Safe writes: temporary file + rename, checksums, and one builder per folder.
 
-A reader of the cache sees either an old complete file or a new complete one, never half of
-one: everything is written to a temporary file in the same folder, flushed, then renamed into
-place. Files that other files point to are named by their checksum, so they are never rewritten.
+A reader sees either an old complete file or a new complete one, never half of one: everything
+is written to a temporary file (or folder) in the same folder, flushed, then renamed into place.
+Files that other files point to are named by their checksum, so they are never rewritten. Every
+writer uses these functions (:func:`atomic_write_text` for a whole file) rather than its own rename.
 """
 
 from __future__ import annotations
@@ -88,6 +89,28 @@ def write_checksum_named(folder: Path, stem: str, suffix: str, write: Callable[[
     finally:
         temp.unlink(missing_ok=True)
     return final, checksum
+
+
+def write_checksum_named_folder(home: Path, stem: str, fill: Callable[[Path], None], files: Sequence[str],
+                                checksum: Callable[[Path], str]) -> tuple[Path, str]:
+    """:func:`write_checksum_named` for a folder: ``fill`` writes ``files`` into a temporary folder,
+    which is flushed and renamed to ``<stem>-<sha12>`` (replacing a damaged leftover of that name).
+
+    Returns the final folder and ``checksum(folder)``. The temporary folder never outlives a failure.
+    """
+    temp = Path(tempfile.mkdtemp(prefix=f".{stem}-", suffix=".tmp", dir=home))
+    try:
+        fill(temp)
+        for name in files:
+            fsync_file(temp / name)
+        digest = checksum(temp)
+        final = home / f"{stem}-{digest[:12]}"
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(temp, final)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return final, digest
 
 
 def atomic_write_text(path: Path, text: str) -> None:

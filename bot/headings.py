@@ -61,7 +61,7 @@ def _read(folder: Path, encoder: Encoder) -> dict[str, np.ndarray]:
 
 
 def _write(folder: Path, encoder: Encoder, vectors: dict[str, np.ndarray]) -> None:
-    from bot.index import atomic_write_text
+    from bot.files import atomic_write_text
 
     data = {
         "model": encoder.fingerprint, "dimension": encoder.dimension, "dtype": "float32-le-base64",

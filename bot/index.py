@@ -499,5 +499,5 @@ def _remove_unused(folder: Path, current: str) -> None:
                 old.unlink()
 
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "IndexSettings", "LoadedIndex", "atomic_write_text", "index_folder",
+__all__ = ["FORMAT_VERSION", "MANIFEST", "IndexSettings", "LoadedIndex", "index_folder",
            "make_index", "open_index", "read_manifest", "scan_kb", "why_stale"]

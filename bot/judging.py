@@ -15,7 +15,7 @@ Markdown), ``no_answer`` (the question is declined), or ``skip`` (not scored).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,6 +122,12 @@ def run_judged(retriever: Retriever, questions: Iterable[JudgedQuestion], name: 
 
 def default_sets() -> list[Path]:
     return [data_dir() / OWN_SET]
+
+
+def own_questions(loaded: Mapping[Path, Sequence[JudgedQuestion]]) -> list[JudgedQuestion]:
+    """The questions of the project's own sets among ``loaded``: calibration tunes on these, while
+    sets given with ``--real`` are only measured."""
+    return [q for p in default_sets() if p.is_file() for q in loaded[p]]
 
 
 def format_judged(reports: Sequence[JudgedReport], misses: bool = False) -> str:

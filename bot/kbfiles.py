@@ -28,15 +28,23 @@ class Refused(ValueError):
     """A KB file paramsbot will not read; the message says why, in a few words."""
 
 
+#: A README at the top of a KB folder describes the folder to its editors (paramsbot's says how
+#: articles are written): it is not an article, so it is never indexed. Compared case-insensitively.
+FOLDER_README = "readme.md"
+
+
 def markdown_files(root: Path) -> list[Path]:
     """Every ``*.md`` below root, sorted, without following directory symlinks (no loops).
 
-    Hidden folders are skipped. What the names point to is checked only when a file is read.
+    Hidden folders are skipped, and so is the folder's own README (:data:`FOLDER_README`). What the
+    names point to is checked only when a file is read.
     """
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder) / name for name in files if name.lower().endswith(".md"))
+        top = Path(folder) == Path(root)
+        found.extend(Path(folder) / name for name in files
+                     if name.lower().endswith(".md") and not (top and name.lower() == FOLDER_README))
     return sorted(found)
 
 
@@ -126,4 +134,4 @@ def _too_large() -> str:
     return f"larger than {MAX_FILE_BYTES // 1_000_000} MB"
 
 
-__all__ = ["MAX_FILE_BYTES", "Refused", "content_key", "markdown_files", "read_kb_file"]
+__all__ = ["FOLDER_README", "MAX_FILE_BYTES", "Refused", "content_key", "markdown_files", "read_kb_file"]

@@ -204,17 +204,17 @@ class LexicalIndex:
                  summaries: Mapping[str, str] | None = None, translations: Mapping[str, str] | None = None,
                  *, analysed: Analysis | None = None) -> None:
         """``aliases`` and ``summaries`` map a document path to its front matter. ``analysed`` is
-        :meth:`analyse`'s result for the same arguments, when a cache has it (see load_lexical)."""
+        :meth:`analyse_passages`'s result for the same arguments, when a cache has it (see load_lexical)."""
         self.passages = list(passages)
         self.translations = dict(sorted((translations or {}).items(), key=lambda kv: -len(kv[0])))
-        self.analysis = analysed or self.analyse(self.passages, aliases or {}, summaries or {})
+        self.analysis = analysed or self.analyse_passages(self.passages, aliases or {}, summaries or {})
         self._tokens = self.analysis.tokens
         self._df = Counter(t for tokens in self._tokens for t in set(tokens))
         counts = self.analysis.word_counts
         self.speller = Speller(counts, {w: counts.get(w, 0) for w in self.analysis.domain_words})
 
     @classmethod
-    def analyse(cls, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]],
+    def analyse_passages(cls, passages: Sequence[Passage], aliases: Mapping[str, Sequence[str]],
                 summaries: Mapping[str, str]) -> Analysis:
         """What the index and speller are made of: each passage's terms, the prose's word counts
         and the domain's words (titles, headings, summaries, aliases)."""
@@ -307,7 +307,7 @@ class LexicalIndex:
                 folded = pattern.sub(" ", folded)
         return found
 
-    def analyze(self, query: str) -> LexicalQuery:
+    def analyse_query(self, query: str) -> LexicalQuery:
         """Translate, correct misspellings, and turn the query into search terms."""
         english = self.translate(query)
         text = " ".join([query, *english])
@@ -351,7 +351,7 @@ def text_coverage(index: LexicalIndex, query: str, texts: Sequence[str]) -> np.n
     which paragraph of a section says what was asked, at the cost of a few stems."""
     import numpy as np
 
-    weights = {t: index.idf(t) for t in dict.fromkeys(index._terms(index.analyze(query).text))}
+    weights = {t: index.idf(t) for t in dict.fromkeys(index._terms(index.analyse_query(query).text))}
     total = sum(weights.values()) or 1.0
     have = [set(index._terms(text)) for text in texts]
     return np.array([sum(w for t, w in weights.items() if t in terms) / total for terms in have], dtype="float32")

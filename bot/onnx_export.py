@@ -17,9 +17,7 @@ checksum; :class:`bot.encoder.OnnxEncoder` checks that checksum again before loa
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ from typing import Any
 
 from bot.encoder import (ONNX_FILES, OnnxEncoder, OnnxModel, SentenceTransformerEncoder, export_checksum,
                          export_intact, first_line)
-from bot.files import atomic_write_text, fsync_file, folder_lock, remove_stale_temps
+from bot.files import atomic_write_text, folder_lock, remove_stale_temps, write_checksum_named_folder
 
 MODELS = "models"
 EXPORT_JSON = "export.json"
@@ -190,19 +188,7 @@ def _record(cache_root: Path, folder: Path, checksum: str) -> ExportRecord:
 
 def _publish(home: Path, fill: Callable[[Path], None]) -> tuple[Path, str]:
     """Let ``fill`` write an export into a temporary folder, then rename it to onnx-<sha12>."""
-    temp = Path(tempfile.mkdtemp(prefix=".onnx-", suffix=".tmp", dir=home))
-    try:
-        fill(temp)
-        for name in ONNX_FILES:
-            fsync_file(temp / name)
-        checksum = export_checksum(temp)
-        final = home / f"onnx-{checksum[:12]}"
-        if final.exists():  # a damaged leftover of the same name
-            shutil.rmtree(final)
-        os.replace(temp, final)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-    return final, checksum
+    return write_checksum_named_folder(home, "onnx", fill, ONNX_FILES, export_checksum)
 
 
 class _CopyFailed(Exception):

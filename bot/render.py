@@ -16,7 +16,7 @@ from bot.answer import Answer
 from bot.text import clean
 
 if TYPE_CHECKING:
-    from bot.evaluation import Report
+    from bot.evaluation import EvalReport
     from bot.index import BuildProgress
 
 
@@ -83,7 +83,7 @@ def _print_rich(answer: Answer, kb_root: str, stream: TextIO) -> None:
             console.print(Text.assemble(f"  {n}. ", s.heading, (f"  {clean(s.path)}  {s.score:.2f}", "dim")))
 
 
-def print_eval(report: Report, misses: bool = False, stream: TextIO | None = None) -> None:
+def print_eval(report: EvalReport, misses: bool = False, stream: TextIO | None = None) -> None:
     """The eval table: a Rich table on a terminal, the plain-text table when piped."""
     from bot.evaluation import format_misses, format_report, verdict
 

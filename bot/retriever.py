@@ -247,15 +247,15 @@ class Retriever:
         """:meth:`signals` for many queries, embedded in one batch (the eval's path)."""
         import numpy as np
 
-        analyzed = [self.lexical.analyze(q) for q in queries]
-        texts = list(dict.fromkeys([*queries, *(a.text for a in analyzed)])) if dense else []
+        analysed = [self.lexical.analyse_query(q) for q in queries]
+        texts = list(dict.fromkeys([*queries, *(a.text for a in analysed)])) if dense else []
         vectors = dict(zip(texts, self.encoder.encode(texts))) if texts else {}
-        rows = dict(zip(texts, self._dense(np.stack(list(vectors.values()))))) if texts else {}
+        rows = dict(zip(texts, self._loaded.scores(np.stack(list(vectors.values()))))) if texts else {}
         return [
             Signals(dense=rows.get(q), corrected_dense=rows.get(a.text),
                     heading=self.heading_vectors @ vectors[a.text] if dense else None,
                     lexical=self.lexical.coverage(a), latin=a.latin)
-            for q, a in zip(queries, analyzed)
+            for q, a in zip(queries, analysed)
         ]
 
     @cached_property
@@ -264,13 +264,6 @@ class Retriever:
         from bot.headings import heading_vectors
 
         return heading_vectors(self.passages, self.encoder, self._loaded.folder)
-
-    def dense_scores(self, queries: list[str]) -> np.ndarray:
-        """Cosine similarity of every passage to each query: shape (queries, passages) (LoadedIndex.scores)."""
-        return self._dense(self.encoder.encode(queries))
-
-    def _dense(self, vectors: np.ndarray) -> np.ndarray:
-        return self._loaded.scores(vectors)
 
     def _top(self, scores: np.ndarray, confidence: np.ndarray, k: int) -> list[Hit]:
         import numpy as np
@@ -283,7 +276,3 @@ class Retriever:
         return Hit(id=p.id, title=p.title, heading_path=p.heading_path, text=p.text, path=p.path,
                    score=round(score, 4), anchor=p.anchor, kind=p.kind, confidence=round(confidence, 4),
                    line_start=p.line_start, line_end=p.line_end)
-
-    def source_file(self, path: str) -> Path:
-        """The absolute path of a KB file named by its KB-relative path."""
-        return self.kb_root / path

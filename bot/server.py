@@ -117,7 +117,8 @@ def _collector_paused() -> Iterator[None]:
 
 def serve(options: ServeOptions) -> int:
     """Open the index (building it if needed, progress on stderr), then serve until EOF or SIGTERM."""
-    from bot.command import EXIT_INPUT, echo, exit_code, fail, open_retriever
+    from bot.exits import EXIT_INPUT
+    from bot.oneshot import echo, exit_code, fail, open_retriever
     from bot.tools import Toolbox
 
     try:

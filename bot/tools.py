@@ -73,7 +73,7 @@ class Toolbox:
     def answer(self, question: str) -> dict[str, Any]:
         """The same object ``explain --json QUESTION`` prints."""
         from bot.answer import answer_question
-        from bot.command import SOURCES_SHOWN
+        from bot.oneshot import SOURCES_SHOWN
 
         with self._lock:
             return answer_question(question, self.retriever, k=SOURCES_SHOWN).to_json()

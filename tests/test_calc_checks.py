@@ -1,6 +1,6 @@
 """KB worked examples take their numbers from the calculator.
 
-Every ``checks:`` entry in the front matter of ``kb/examples/*.md`` (KB_SPEC.md, "Machine-checked
+Every ``checks:`` entry in the front matter of ``kb/examples/*.md`` (kb/README.md, "Machine-checked
 numbers in worked examples") is recomputed and compared, exactly or within its ``tolerance``. The
 two fixtures in tests/fixtures/calc_examples/ are checked the same way, so this test cannot pass
 vacuously while the KB is still being written.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot import command, exits
+from bot import command, exits, oneshot
 from bot.errors import CacheError, DataError, InputError, KnowledgeBaseError, ModelError
 from conftest import REPO
 
@@ -34,7 +34,7 @@ def test_each_error_type_brings_its_exit_code(monkeypatch: pytest.MonkeyPatch, e
     def fails(*args: object, **kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(command, "open_retriever", fails)
+    monkeypatch.setattr(oneshot, "open_retriever", fails)
     assert command.run(["what is a bias"]) == code
 
 

@@ -161,3 +161,18 @@ def test_file_names_with_escapes_are_never_printed_raw(kb: Path, tmp_path: Path)
     assert b"(evil.md, score" in outputs[1].stdout  # the whole OSC sequence is gone, not just its ESC
     answer = json.loads(outputs[2].stdout)
     assert answer["sources"][0]["path"] == "c1\x9b31mred.md"  # the JSON value is exact, written as \u009b
+
+
+def test_the_folders_own_readme_is_not_an_article(kb: Path) -> None:
+    """A README.md at the top of a KB folder tells its editors how to write articles (paramsbot's
+    kb/README.md does): it is never indexed. A README deeper down is an ordinary file."""
+    from bot.kbfiles import markdown_files
+    from bot.paths import kb_dir
+
+    (kb / "ReadMe.md").write_text("# How to write articles\n\n## What is a heading?\n\nA question.\n")
+    (kb / "examples" / "README.md").write_text("---\ntitle: Examples\n---\n\n## What is an example?\n\nOne.\n")
+    documents, problems = read_documents(kb)
+    assert problems == [] and "ReadMe.md" not in {d.path for d in documents}
+    assert "examples/README.md" in {d.path for d in documents}
+    assert (kb_dir() / "README.md").is_file()
+    assert kb_dir() / "README.md" not in markdown_files(kb_dir())

@@ -50,7 +50,7 @@ def index() -> LexicalIndex:
 
 
 def best(index: LexicalIndex, query: str) -> str:
-    return PASSAGES[int(np.argmax(index.coverage(index.analyze(query))))].id
+    return PASSAGES[int(np.argmax(index.coverage(index.analyse_query(query))))].id
 
 
 # --- words -------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_speller_leaves_short_known_unrelated_and_non_alphabetic_words_alone(wor
 
 
 def test_misspelt_query_finds_the_right_passage_and_feeds_the_dense_model_the_fix(index):
-    query = index.analyze("wieghts")
+    query = index.analyse_query("wieghts")
     assert [(c.typed, c.corrected) for c in query.corrections] == [("wieghts", "weights")]
     assert query.text == "weights"
     assert best(index, "wieghts") == "weights.md#what-is-a-weight"
@@ -104,17 +104,17 @@ def test_heading_words_decide_between_sections(index):
 
 
 def test_coverage_is_the_share_of_the_question_matched(index):
-    full = index.coverage(index.analyze("what is a bias"))
-    partial = index.coverage(index.analyze("bias in a survey sample"))
+    full = index.coverage(index.analyse_query("what is a bias"))
+    partial = index.coverage(index.analyse_query("bias in a survey sample"))
     assert 0 <= partial.max() < full.max() <= 1
-    assert index.coverage(index.analyze("fluffy cake")).max() == 0
+    assert index.coverage(index.analyse_query("fluffy cake")).max() == 0
 
 
 def test_translations_bring_english_terms_and_chinese_alone_is_not_read(index):
-    query = index.analyze("权重是什么")
+    query = index.analyse_query("权重是什么")
     assert query.latin and "weight" in query.text
     assert best(index, "量化是什么") == "memory.md#what-is-quantisation"
-    unknown = index.analyze("今天天气怎么样")
+    unknown = index.analyse_query("今天天气怎么样")
     assert not unknown.latin and index.coverage(unknown).max() == 0
 
 
@@ -166,7 +166,7 @@ def same_index(a: LexicalIndex, b: LexicalIndex) -> None:
     assert a._tokens == b._tokens and a._df == b._df
     assert a.speller.known == b.speller.known and a.speller.targets == b.speller.targets
     for query in ("what is a bias", "wieghts", "kv cache 4,096", "权重", "backprop"):
-        assert np.array_equal(a.coverage(a.analyze(query)), b.coverage(b.analyze(query))), query
+        assert np.array_equal(a.coverage(a.analyse_query(query)), b.coverage(b.analyse_query(query))), query
 
 
 def test_the_analysis_is_saved_then_read_back_instead_of_derived(tmp_path, monkeypatch):
@@ -178,7 +178,7 @@ def test_the_analysis_is_saved_then_read_back_instead_of_derived(tmp_path, monke
     def derive(*args):
         raise AssertionError("derived although the cache holds it")
 
-    monkeypatch.setattr(LexicalIndex, "analyse", classmethod(derive))
+    monkeypatch.setattr(LexicalIndex, "analyse_passages", classmethod(derive))
     second = cached(tmp_path)
     monkeypatch.undo()
     same_index(first, second)

@@ -28,7 +28,7 @@ def test_scores_equal_bm25s_on_every_eval_question(lexical):
     assert len(questions) >= 100
     compared = 0
     for question in questions:
-        query = lexical.analyze(question)
+        query = lexical.analyse_query(question)
         known = [t for t in query.terms if t in lexical._df]
         expected = reference.get_scores(known) if known else np.zeros(len(lexical.passages), dtype="float32")
         got = lexical.scores(query)

@@ -27,7 +27,7 @@ def test_documents_carry_front_matter(mini_kb):
     biases = retriever.documents["biases.md"]
     assert biases.examples == ("examples/two-inputs.md",) and biases.related == ("weights.md",)
     assert retriever.documents["examples/two-inputs.md"].kind == "example"
-    assert retriever.source_file("biases.md").read_text().startswith("---")
+    assert (retriever.kb_root / "biases.md").read_text().startswith("---")
 
 
 def test_k_larger_than_corpus_returns_everything(mini_kb):

@@ -26,7 +26,7 @@ from bot.paths import kb_dir
 TM101 = "EleutherAI, Transformer Math 101"
 OVERHEAD = 0.2   # inference memory ≈ 1.2 × the weights (Transformer Math 101)
 
-# Worked examples in kb/examples/ (names fixed by KB_SPEC.md), linked from answers.
+# Worked examples in kb/examples/, linked from answers by name (kb/README.md, "Examples the calculator links").
 EX_FORWARD_221 = "examples/forward-pass-2-2-1.md"
 EX_LINE = "examples/fitting-a-line.md"
 EX_DENSE = "examples/dense-784-128-64-10.md"

@@ -318,10 +318,7 @@ def _changed(s: Slots, preset: Preset, dry: bool = False) -> tuple[TransformerSp
         shown.append(f"{s.context:,} positions as you wrote (the preset's is {spec.max_positions:,})")
     if not updates:
         return None
-    try:
-        changed = dataclasses.replace(spec, **updates)
-    except (TypeError, ValueError):
-        return None
+    changed = dataclasses.replace(spec, **updates)  # a spec's checks raise InputError, as route expects
     if dry:
         return changed, ""
     s.taken.append(f"{preset.title} with " + "; ".join(shown))
@@ -343,7 +340,7 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "compare":
         return _compare(s)
     if asks == "lora":
-        return _lora(s) if s.preset else _part(s)
+        return _lora(s)  # a part's LoRA (no model named) was _part's, which route tried first
     if (s.context is None and s.preset is not None and not s.preset.published_only and s.preset.spec.max_positions
             and re.search(r"\b(?:full|entire|whole|max(?:imum)?|complete|native)\s+context(?:[- ](?:length|window|size))?\b|"
                           r"\bmax(?:imum)? (?:context|sequence) length\b", s.text)):

@@ -2,7 +2,7 @@
 
 A check names a model (``preset:`` or ``layers:`` with optional ``bias:``), a ``quantity`` and the
 ``value`` the text states, with a relative ``tolerance`` (0 = exact). ``evaluate_check`` returns what
-the calculator gets; ``run_check`` also compares. The format is in KB_SPEC.md ("Machine-checked
+the calculator gets; ``run_check`` also compares. The format is in kb/README.md ("Machine-checked
 numbers in worked examples").
 """
 

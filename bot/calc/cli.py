@@ -26,7 +26,7 @@ from bot.exits import EXIT_INPUT, EXIT_OK
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    from bot.command import fail  # one line on stderr, cleaned like every other error
+    from bot.oneshot import fail  # one line on stderr, cleaned like every other error
 
     return typer.Exit(fail(message, code))
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.calc.spec import DenseSpec, TransformerSpec
+from bot.calc.spec import MAX_PARAMS, DenseSpec, TransformerSpec
+from bot.errors import InputError
 
 
 def _n(value: int) -> str:
@@ -248,8 +249,11 @@ def _vision(s: TransformerSpec) -> Component:
                      per_layer=layer, layers=L)
 
 
-def count_transformer(spec: TransformerSpec, *, _validated: bool = False) -> TransformerCount:
-    """Count every parameter of ``spec``, component by component (see the module docstring)."""
+def count_transformer(spec: TransformerSpec) -> TransformerCount:
+    """Count every parameter of ``spec``, component by component (see the module docstring).
+
+    Raises ``InputError`` when the total is absurdly large although each size is plausible alone:
+    the spec checked its fields as it was made, and this last check needs the count."""
     s = spec
     d = s.hidden_size
     L = s.num_layers
@@ -324,4 +328,8 @@ def count_transformer(spec: TransformerSpec, *, _validated: bool = False) -> Tra
         else:
             out.append(Component("output_head", "Output head", d * s.vocab_size,
                                  f"hidden {_n(d)} × vocab {_n(s.vocab_size)}"))
-    return TransformerCount(spec, tuple(out))
+    counted = TransformerCount(spec, tuple(out))
+    if counted.total > MAX_PARAMS:
+        raise InputError(f"these sizes give {counted.total:.3g} parameters, which is absurdly large "
+                         f"(limit {MAX_PARAMS:.0e})")
+    return counted

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from bot.calc.count import count_transformer
 from bot.calc.spec import TransformerSpec, check_bool, check_int
 from bot.errors import InputError
 
@@ -499,6 +500,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any], *, family
     reader = _Reader(raw, model_type)
     values = READERS[model_type](reader)
     spec = TransformerSpec(family=family or model_type, **values)
+    count_transformer(spec)  # refuses sizes that multiply to an absurd total, as the spec refuses a bad field
     reader.ignored.update(k for k in raw if k in COMMON_IGNORED)
     reader.ignored -= reader.used
     known = reader.used | reader.ignored

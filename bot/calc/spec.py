@@ -2,9 +2,10 @@
 
 Every architecture the calculator knows is one ``TransformerSpec`` with switches (norm type, gated
 MLP, biases, tied head, GQA, MoE, MLA ...), so one exact formula serves all families and the
-per-family presets and config readers only choose the switches. Validation lives here, so every
-way in (presets, ``config.json``, the CLI, the chat router, the Python API) rejects the same bad
-input with the same message naming the field.
+per-family presets and config readers only choose the switches. Each field is checked here as a
+spec is made, so every way in (presets, ``config.json``, the CLI, the chat router, the Python API)
+rejects the same bad input with the same message naming the field. A total too large to be real
+(sizes each plausible alone) needs the count, so the count refuses it (bot.calc.count).
 """
 
 from __future__ import annotations
@@ -285,12 +286,7 @@ def validate(spec: TransformerSpec) -> None:
             raise InputError(f"qk_rope_head_dim ({spec.qk_rope_head_dim}) must be even: rotary position "
                              "embeddings rotate pairs of channels")
         check_int("v_head_dim", spec.v_head_dim)
-    # The total must stay sane even if every size is individually plausible.
-    from bot.calc.count import count_transformer  # local: count imports this module
-
-    total = count_transformer(spec, _validated=True).total
-    if total > MAX_PARAMS:
-        raise InputError(f"these sizes give {total:.3g} parameters, which is absurdly large (limit {MAX_PARAMS:.0e})")
+    # The total, which needs the count, is checked by the count (bot.calc.count.count_transformer).
 
 
 @dataclass(frozen=True)
