@@ -203,6 +203,10 @@ def confident(hits: list[Hit], retriever: Retriever) -> bool:
 def _calculate(post: Post, retriever: Retriever) -> Answer | None:
     """A question that asks for a number (parameters, memory, FLOPs...) goes to the calculator:
     first as asked, then with the numbers the post states around the question."""
+    from bot.model_names import may_calculate
+
+    if not may_calculate(post.focus) and not post.facts:
+        return None  # no number and no model named: the calculator is not even loaded
     from bot.calc.chat import route  # pure Python, no heavy imports; loaded only when asked
 
     routed = route(post.focus)

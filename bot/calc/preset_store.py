@@ -9,7 +9,6 @@ stored as ``published_only`` with the publisher's figure and says so.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -17,9 +16,9 @@ from typing import Any
 from bot.calc.hfconfig import ConfigReading, from_hf_config
 from bot.calc.spec import PublishedModel, TransformerSpec
 from bot.errors import DataError, InputError
+from bot.model_names import PRESETS_FILE, normalise_name
 from bot.paths import data_dir
 
-PRESETS_FILE = "presets.json"
 
 
 @dataclass(frozen=True)
@@ -57,15 +56,6 @@ class Preset:
         if self.reading is None:
             raise InputError(f"preset {self.name} has only a published figure, no architecture to count")
         return self.reading.spec
-
-
-def normalise_name(text: str) -> str:
-    """Lower-case, ``-``/``_`` as spaces, and a space between a word and a version number
-    (``llama2`` → ``llama 2``), so "Llama-2-7B", "llama2 7b" and "llama 2 7b" all match."""
-    text = text.lower().replace("_", " ").replace("-", " ")
-    text = re.sub(r"(?<=[a-z])(?=\d)", " ", text)
-    text = re.sub(r"(?<=\d)\s+(?=[bmk]\b)", "", text)      # "70 b" → "70b"
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _build(name: str, raw: dict[str, Any]) -> Preset:
