@@ -185,7 +185,7 @@ _USAGE = re.compile(
     r"\bhow (?:do (?:i|we|you) |to |can (?:i|we|you) |should (?:i|we) |would (?:i|we) |does one )?"
     r"(?:set|configure|pass|specify|enable|disable|adjust|turn (?:on|off)|install|import|call|invoke|override)\b|"
     r"\bwhere (?:do|can|should) (?:i|we|you) (?:set|configure|pass|specify|put)\b|"
-    r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入)", re.I)
+    r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入|修改|改变|调整)", re.I)
 
 
 def kind_of(sentence: str) -> QuestionKind:

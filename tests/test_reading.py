@@ -119,6 +119,7 @@ def test_wondering_and_not_sure_ask_too():
     ("How do I set top_p when I call the chat endpoint?", "usage"),
     ("Where can I configure the context size in the server?", "usage"),
     ("怎么设置温度？", "usage"),
+    ("在接口里如何修改 top_p？", "usage"),
 ])
 def test_question_kinds(question, kind):
     assert kind_of(question) == kind
