@@ -24,6 +24,14 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return folder
 
 
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps the app's settings in its own folder (not yet made), never the user's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def kb_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache holding the built index of paramsbot's own KB, built once per test session by the

@@ -26,13 +26,6 @@ from bot.tui.widgets.prompt import Prompt
 from bot.tui.widgets.status_bar import StatusBar
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "config"
-    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(folder))
-    return folder
-
-
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
     return write_tui_kb(tmp_path / "kb")

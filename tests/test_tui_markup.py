@@ -19,11 +19,6 @@ from bot.tui.screens.link_picker import LinkPicker
 TITLE = "[b]Bold[/b] [@click=app.quit]Quit[/] [/] odd"
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> ParamsbotApp:
     kb = write_tui_kb(tmp_path / "kb")

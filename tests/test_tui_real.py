@@ -15,11 +15,6 @@ from bot.tui.widgets.status_bar import StatusBar
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "config"))
-
-
 async def test_real_retriever_answers_what_is_a_bias_from_biases_md(tmp_path: Path, isolated_cache: Path) -> None:
     app = ParamsbotApp(kb_dir(), retriever_factory=open_retriever(kb_dir(), isolated_cache), export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -26,11 +26,6 @@ from bot.tui.widgets.calculator_panel import CalculatorPanel
 WIDE = (120, 36)
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PARAMSBOT_CONFIG_DIR", str(tmp_path / "config"))
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> ParamsbotApp:
     kb = write_tui_kb(tmp_path / "kb")
