@@ -163,8 +163,9 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     return shown
 
 
-#: The question read with the statement before it is shown instead when it matches nearly as well
-#: (judged results sit on a plateau from 0.05 up: a question rarely names less than its context).
+#: The question read with the statement before it is shown instead when it matches nearly as well:
+#: a short question often names less than its context does. The judged sets gave the same results
+#: for every margin from 0.05 up; 0.1 sits inside that plateau.
 CONTEXT_MARGIN = 0.1
 
 
