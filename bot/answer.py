@@ -170,8 +170,7 @@ CONTEXT_MARGIN = 0.1
 
 
 def _in_context(part: Part, pools: dict[str, list[Hit]]) -> str:
-    if part.context and part.context in pools and \
-            _confidence(pools[part.context]) >= _confidence(pools[part.text]) - CONTEXT_MARGIN:
+    if part.context and _confidence(pools[part.context]) >= _confidence(pools[part.text]) - CONTEXT_MARGIN:
         return part.context
     return part.text
 
