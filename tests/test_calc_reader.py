@@ -510,3 +510,31 @@ def test_full_width_and_scientific_numbers():
     assert "Only quantised" in route("８ＧＢ显存能跑７Ｂ模型吗？").markdown.split("\n")[0]
     assert "26 GB" in route("how much memory does a 13e9 parameter model need in fp16").markdown.split("\n")[0]
     assert read("一个 1024 -> 4096 的线性层（不带偏置）").widths == (1024, 4096)
+
+
+#: A family named alone ("Llama 3.1") with a size stated elsewhere in the post means that size of the
+#: family, not its default; a size the family does not have is the user's own count, as before.
+FAMILY_AND_SIZE = [
+    ("training Llama 3.1 needs how much memory for full fine-tuning of the 70B model?", "Llama 3.1 70B"),
+    ("how much memory to run Gemma 3 in fp16, the 12b one", "Gemma 3 12B"),
+    ("Qwen3: how many parameters does the 32B have?", "Qwen3 32B"),
+    ("how many parameters does Llama 3.1 have", "Llama 3.1 8B"),
+]
+
+
+@pytest.mark.parametrize("question, shown", FAMILY_AND_SIZE, ids=[row[0][:60] for row in FAMILY_AND_SIZE])
+def test_a_family_with_a_size_stated_apart_is_that_size(question, shown):
+    answer = route(question)
+    assert answer is not None, question
+    assert shown in answer.markdown.split("\n")[0], answer.markdown
+
+
+def test_a_size_the_family_lacks_stays_the_users_count():
+    slots = read("memory for Llama 3.1 with 30b parameters in fp16")
+    assert slots.preset is not None and slots.preset.name == "llama-3.1-8b"
+    assert slots.params == 30e9
+
+
+def test_trained_in_a_precision_describes_the_model_in_chinese_too():
+    assert read("因为deepseek-v3是fp8训练的，671b，是否只需要700G显卡？").asks != "training_memory"
+    assert read("用fp16训练的时候7B模型需要多少显存？").asks == "training_memory"

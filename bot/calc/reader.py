@@ -108,6 +108,8 @@ def normalise(question: str) -> str:
     text = question.lower().replace("×", " x ").replace("’", "'").replace("→", " -> ").replace("–", "-")
     text = re.sub(r"(\d+(?:\.\d+)?)\s*亿", lambda m: f" {float(m.group(1)) / 10:g}b ", text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
+    # "是fp8训练的" describes the model ("was trained in fp8"); "训练的时候" is still about training
+    text = re.sub(r"(?:是|用|以|采用)\s*([a-z0-9][a-z0-9\-]{1,9})\s*训练的(?!时)", r" trained in \1 ", text)
     for zh, en in _ZH:
         text = text.replace(zh, en)
     text = unicodedata.normalize("NFKC", text).lower()      # full-width digits and letters: "８ＧＢ" → "8gb"
@@ -141,19 +143,42 @@ def _presets(text: str) -> tuple[list[Preset], str]:
     norm = re.sub(r"\s+", " ", norm)
     found: list[tuple[int, Preset]] = []
     taken: list[tuple[int, int]] = []
+    sizes: list[str] = []
     for pattern, name in _alias_regexes():
         for m in pattern.finditer(norm):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append((m.start(), m.end()))
-            preset = get_preset(name)
-            if all(p.name != preset.name for _, p in found):
-                found.append((m.start(), preset))
+            named = [name]
+            if not _SIZE.search(m.group()):  # "Llama 3.1 ... the 70B model": the family's 70B, not its default
+                stated = [(size, sibling) for size in _SIZE.findall(norm) if (sibling := _sibling(m.group(), size))]
+                named = [sibling for _, sibling in stated] or named
+                sizes += [size for size, _ in stated]
+            for preset in map(get_preset, named):
+                if all(p.name != preset.name for _, p in found):
+                    found.append((m.start(), preset))
     rest = text
+    for size in sizes:  # read as part of the name, not again as a parameter count
+        rest = re.sub(r"(?<![a-z0-9.])" + re.escape(size[:-1]) + r"\s*" + size[-1] + r"(?![a-z0-9])", " ", rest,
+                      flags=re.I)
     for preset in (p for _, p in found):
         for alias in sorted({preset.name, *preset.aliases}, key=len, reverse=True):
             rest = re.sub(_alias_pattern(normalise_name(alias)), " ", rest)
     return [p for _, p in sorted(found, key=lambda pair: pair[0])], rest
+
+
+#: A size in a model's name: "70b", "0.5b", "125m", "8x22b".
+_SIZE = re.compile(r"(?<![a-z0-9.])\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)?[bm](?![a-z0-9])")
+
+
+def _sibling(family: str, size: str) -> str | None:
+    """The preset a family name with a size stated elsewhere means ("gemma 3" and "12b": Gemma 3 12B)."""
+    return _alias_names().get(f"{family.strip()} {size}")
+
+
+@lru_cache(maxsize=1)
+def _alias_names() -> dict[str, str]:
+    return dict(alias_table())
 
 
 _COUNT = re.compile(r"(?<![a-z0-9.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![a-z0-9/])"
