@@ -160,7 +160,25 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     for query, kind in asked:
         if kind != "usage":  # how to operate a tool is a manual's question (bot.reading)
             _show(query, kind, pools, retriever, shown)
+    if post.stated and len(shown) == 1:
+        _show_other_reading(shown, pools[shown[0].query], retriever)
     return shown
+
+
+#: A described problem's second reading is shown when it is about as confident as the first.
+OTHER_READING_MARGIN = 0.05
+
+
+def _show_other_reading(shown: list[_Shown], pool: list[Hit], retriever: Retriever) -> None:
+    """A post that describes a problem without asking can be read two ways ("needs 20 GB although
+    only 3B are active": memory, or what MoE's active count means); the best passage from another
+    article among the top three is shown too when it is nearly as confident."""
+    best = shown[0].hit
+    for hit in pool[1:3]:
+        if hit.path != best.path and confident([hit], retriever) and \
+                hit.confidence >= best.confidence - OTHER_READING_MARGIN:
+            shown.append(_Shown(hit, shown[0].query, shown[0].kind))
+            return
 
 
 #: The question read with the statement before it is shown instead when it matches nearly as well:

@@ -58,6 +58,7 @@ class Post:
     parts: tuple[Part, ...]  # the questions one by one, in the post's order (at least one)
     facts: str  # sentences with numbers that are not questions, for the calculator
     prose: str = ""  # every sentence kept, questions and context: the post read whole
+    stated: bool = False  # no sentence asks: a problem described ("it needs 20 GB though only 3B are active")
 
     @property
     def kind(self) -> QuestionKind:
@@ -142,9 +143,13 @@ def _clean(post: str) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.?!？。！])[\"')\]]*\s+|(?<=[？。！])|\s+\.{3,}\s*|…\s*|\n\s*\n|\n(?=\s*\S)")
 _ASKING_START = re.compile(
     r"^(?:so|but|and|also|then|now|ok(?:ay)?|well|or|i mean|basically|in short|question|q)?[,:]?\s*"
-    r"(?:what|what's|whats|why|how|when|where|which|who|whom|whose|is|are|am|was|were|do|does|did|can|could|"
+    r"(?:what|what's|whats|why|how|when(?!\s+(?:i|we|you|it|my|the|a|an|using|running|loading|trying)\b)|where|which|who|whom|whose|is|are|am|was|were|do|does|did|can|could|"
     r"should|would|will|shall|may|might|must|has|have|had|isn't|aren't|wasn't|doesn't|don't|didn't|can't|cannot|"
     r"couldn't|shouldn't|wouldn't|won't|any idea|anyone know|does anyone|is there|are there)\b", re.I)
+#: A short lead-in before the question word: "For Gemma 3, which one ...", "In LoRA, why ...".
+_LEAD_IN = r"^(?:[^,?.;:]{1,40},\s*)"
+_LED_QUESTION = re.compile(_LEAD_IN + r"(?:what|what's|whats|why|how|which (?:one|of|is|model|size|would|should)|"
+                           r"is|are|does|do|did|can|could|should|would|will)\b", re.I)  # not "X, which has..."
 _ASKING_PHRASE = re.compile(
     r"\b(?:i(?:\s+am|'m)?\s+(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
     r"i do not (?:understand|get|know)|i can'?t (?:understand|figure)|(?:please |can you |could you )?explain|"
@@ -169,7 +174,7 @@ def _thin(sentence: str) -> bool:
 def asks(sentence: str) -> bool:
     """Whether a sentence asks something (a question mark, a question word, "I wonder...")."""
     return sentence.rstrip().endswith(("?", "？")) or bool(_ASKING_START.match(sentence)) \
-        or bool(_ASKING_PHRASE.search(sentence))
+        or bool(_LED_QUESTION.match(sentence)) or bool(_ASKING_PHRASE.search(sentence))
 
 
 _NUMERIC = re.compile(
@@ -191,6 +196,8 @@ _USAGE = re.compile(
 def kind_of(sentence: str) -> QuestionKind:
     """What sort of answer a question wants."""
     lowered = sentence.lower().strip()
+    lowered = re.sub(_LEAD_IN + r"(?=(?:what|what's|whats|why|how|which|who|is|are|does|do|can|should)\b)", "",
+                     lowered)  # "for gemma 3, which one ..." is read from "which"
     if _USAGE.search(lowered):
         return "usage"
     if _COMPARISON.search(lowered) and not lowered.startswith("why"):
@@ -226,7 +233,7 @@ def read_post(post: object) -> Post:
     asking = [i for i, s in enumerate(sentences) if asks(s)]
     if not asking:  # a statement of a problem ("generation is slow on CPU"): the whole of it is asked
         focus = _limit(" ".join(sentences))
-        return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="")
+        return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="", stated=True)
     parts: list[Part] = []
     used = set(asking)
     for i in asking:

@@ -11,6 +11,7 @@ import pytest
 from bot.answer import answer_question, comparison_sides, section_text
 from bot.paragraphs import blocks, first_block
 from bot.paths import data_dir
+from bot.reading import read_post
 from bot.retriever import Retriever
 
 
@@ -94,6 +95,35 @@ def test_a_post_asking_two_things_gets_both_answered_in_order(retriever):
     first, second = result.answer.lower().find("weight"), result.answer.lower().find("bias")
     assert -1 < first < second
     assert "biases.md" in {s.path for s in result.sources}
+
+
+def test_a_described_problem_gets_its_two_readings_when_both_are_confident(retriever):
+    """A post that asks nothing ("it needs 20 GB although only 3B are active") can mean two things:
+    the best passage from another article among the top three is shown too when it is about as
+    confident as the first, and only then."""
+    from bot.answer import OTHER_READING_MARGIN, _show_other_reading, _Shown
+    from bot.retriever import Hit
+
+    threshold = retriever.settings.of(retriever.settings.method).threshold
+
+    def hit(path: str, confidence: float) -> Hit:
+        return Hit(id=f"{path}#x", title="t", heading_path=("t", "x"), text="x", path=path, score=0.5,
+                   anchor="x", confidence=confidence)
+
+    best = hit("a.md", threshold + 0.1)
+    close = threshold + 0.1 - OTHER_READING_MARGIN / 2
+    for pool, expected in [
+        ([best, hit("a.md", close), hit("b.md", close)], ["a.md", "b.md"]),  # same article skipped
+        ([best, hit("b.md", threshold + 0.1 - 2 * OTHER_READING_MARGIN)], ["a.md"]),  # not close enough
+        ([best, hit("c.md", 0.0), hit("d.md", 0.0), hit("b.md", close)], ["a.md"]),  # only the top three
+    ]:
+        shown = [_Shown(best, "q", "other")]
+        _show_other_reading(shown, pool, retriever)
+        assert [s.hit.path for s in shown] == expected
+    post = ("This mixture of experts model has only 3B active parameters, so I expected it to run in little "
+            "memory. Yet loading it takes over 20 GB, as much as a dense model of the same total size.")
+    assert read_post(post).stated and not read_post(post + " Why?").stated
+    assert answer_question(post, retriever).sources[0].path == "mixture-of-experts.md"
 
 
 def test_how_to_operate_a_tool_is_declined_but_what_a_setting_is_is_answered(retriever):

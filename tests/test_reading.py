@@ -106,6 +106,20 @@ def test_wondering_and_not_sure_ask_too():
     assert not asks("The model has 7 billion parameters.")
 
 
+def test_a_question_after_a_short_lead_in_asks():
+    assert asks("For Gemma 3, which one has better quality, 27b or 12b")
+    assert asks("In LoRA, why is alpha divided by r")
+    assert kind_of("For Gemma 3, which one is better, 27b at 4-bit or 12b in fp16") == "comparison"
+    assert kind_of("In LoRA, why is alpha divided by r") == "why"
+    # a relative clause or a time clause after a comma is a statement
+    assert not asks("The 8B model, which has 32 layers, loads in 16 GB.")
+    assert not asks("The same model, when quantised to 4 bits, shows 4.5B.")
+    assert not asks("When I load it, the process uses 15 GB.")
+    assert asks("When does a model update its weights")
+    assert read_post("When I load it, it uses 15 GB. I expected 8 GB.").stated
+    assert not read_post("When I load it, why does it use 15 GB?").stated
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("What is a logit?", "definition"),
     ("Why do we need biases?", "why"),
