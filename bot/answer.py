@@ -203,7 +203,7 @@ def _show(query: str, kind: QuestionKind, pools: dict[str, list[Hit]], retriever
     if not pool or not confident(pool[:CONFIDENCE_DEPTH], retriever) or len(shown) >= MAX_PARTS:
         return
     sections = {section_id(s.hit.id) for s in shown}
-    best = pool[0]
+    best = _lead(pool, retriever)
     if section_id(best.id) in sections:
         return
     shown.append(_Shown(best, query, kind))
@@ -211,6 +211,20 @@ def _show(query: str, kind: QuestionKind, pools: dict[str, list[Hit]], retriever
     second = second_passage(best, sides, retriever) if sides else None
     if second is not None and section_id(second.id) not in sections:
         shown.append(_Shown(second, query, kind))
+
+
+#: How far down the ranking an article's section is looked for when a glossary entry ranks first.
+LEAD_DEPTH = 3
+
+
+def _lead(pool: list[Hit], retriever: Retriever) -> Hit:
+    """The passage an answer leads with: the best ranked, unless that is a glossary entry (a file of
+    ``kind: glossary``: one-line definitions that point to the article explaining each term) and an
+    article's section close behind it is a confident match too; then the fuller section leads."""
+    best = pool[0]
+    if best.kind != "glossary":
+        return best
+    return next((h for h in pool[1:LEAD_DEPTH] if h.kind != "glossary" and confident([h], retriever)), best)
 
 
 def confident(hits: list[Hit], retriever: Retriever) -> bool:

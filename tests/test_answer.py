@@ -211,3 +211,25 @@ def test_memory_question_links_its_worked_example(retriever):
 def test_conceptual_questions_stay_with_the_knowledge_base(retriever):
     for question in ("what is a parameter", "why do bigger models need more memory"):
         assert answer_question(question, retriever).kind == "answer"
+
+
+def test_a_glossary_entry_leads_only_when_no_article_section_is_close_behind(retriever):
+    """The glossary's one-line definitions point to the articles that explain each term: when an
+    article's section is confident and close behind in the ranking, the fuller section leads."""
+    from bot.answer import LEAD_DEPTH, _lead, confident
+
+    led = tried = 0
+    for question in ("what does temperature do", "does fine-tuning retrain the entire model",
+                     "how can I load only some experts of a MoE model", "what is a hyperparameter",
+                     "what is backpropagation", "what is a logit"):
+        pool = retriever.search(question, k=10)
+        lead = _lead(pool, retriever)
+        if pool[0].kind == "glossary":
+            tried += 1
+            articles = [h for h in pool[1:LEAD_DEPTH] if h.kind != "glossary" and confident([h], retriever)]
+            led += lead.kind != "glossary"
+            assert lead == (articles[0] if articles else pool[0]), (question, lead.id)
+        else:
+            assert lead == pool[0]
+    assert tried >= 2 and led >= 1, (tried, led)
+    assert all(h.kind == "glossary" for h in retriever.passages if h.path == "glossary.md")

@@ -16,6 +16,7 @@ KB = kb_dir()
 DOCS, PROBLEMS = read_documents(KB)
 BY_PATH = {d.path: d for d in DOCS}
 ARTICLES = [d for d in DOCS if d.kind == "article"]
+GLOSSARIES = [d for d in DOCS if d.kind == "glossary"]  # definitions that point to articles: never lead an answer over one
 EXAMPLES = [d for d in DOCS if d.kind == "example"]
 QUESTIONS = yaml.safe_load((data_dir() / "kb_questions.yaml").read_text(encoding="utf-8"))
 
@@ -31,10 +32,12 @@ def test_every_file_parses_with_the_required_front_matter():
     for doc in DOCS:
         meta = front(doc.path)
         missing = {"title", "summary", "related", "sources"} - set(meta)
-        if doc.kind == "article":
+        if doc.kind in ("article", "glossary"):
             missing |= {"aliases", "examples"} - set(meta)
         assert not missing, f"{doc.path} lacks {sorted(missing)}"
-        assert doc.kind == ("example" if doc.path.startswith("examples/") else "article"), doc.path
+        assert doc.kind == ("example" if doc.path.startswith("examples/") else
+                            "glossary" if doc in GLOSSARIES else "article"), doc.path
+    assert [d.path for d in GLOSSARIES] == ["glossary.md"]
 
 
 def test_every_link_resolves():
@@ -47,8 +50,8 @@ def test_every_link_resolves():
 
 
 def test_examples_are_linked_both_ways_and_none_is_orphaned():
-    linked = Counter(e for doc in ARTICLES for e in doc.examples)
-    for article in ARTICLES:
+    linked = Counter(e for doc in ARTICLES + GLOSSARIES for e in doc.examples)
+    for article in ARTICLES + GLOSSARIES:
         assert article.examples, f"{article.path} links no worked example"
         assert all(BY_PATH[e].kind == "example" for e in article.examples), article.path
     for example in EXAMPLES:
@@ -59,7 +62,7 @@ def test_no_duplicate_titles_or_aliases():
     titles = Counter(d.title.lower() for d in DOCS)
     assert [t for t, n in titles.items() if n > 1] == []
     owners: dict[str, list[str]] = defaultdict(list)
-    for doc in ARTICLES:
+    for doc in ARTICLES + GLOSSARIES:
         for alias in doc.aliases:
             owners[alias.lower()].append(doc.path)
     assert {a: p for a, p in owners.items() if len(p) > 1} == {}
