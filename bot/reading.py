@@ -193,9 +193,20 @@ _USAGE = re.compile(
     r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入|修改|改变|调整)", re.I)
 
 
+#: A request to explain ("Can somebody explain sampling temperature?", "Please explain why..."): the
+#: question is what follows it, and a bare topic after it asks what that is.
+_REQUEST = re.compile(r"^(?:(?:can|could|would|will) (?:some(?:one|body)|any(?:one|body)|you) (?:please )?|please )?"
+                      r"(?:explain|clarify|describe|tell me|help me understand)(?: (?:to me|me))?\s+", re.I)
+
+
 def kind_of(sentence: str) -> QuestionKind:
     """What sort of answer a question wants."""
     lowered = sentence.lower().strip()
+    asked = _REQUEST.sub("", lowered, count=1)
+    if asked != lowered:
+        if re.match(r"(?:why|how|what|which|whether|if)\b", asked):
+            return kind_of(asked)
+        return "comparison" if _COMPARISON.search(asked) else "definition"
     lowered = re.sub(_LEAD_IN + r"(?=(?:what|what's|whats|why|how|which|who|is|are|does|do|can|should)\b)", "",
                      lowered)  # "for gemma 3, which one ..." is read from "which"
     if _USAGE.search(lowered):

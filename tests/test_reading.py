@@ -134,6 +134,11 @@ def test_a_question_after_a_short_lead_in_asks():
     ("Where can I configure the context size in the server?", "usage"),
     ("怎么设置温度？", "usage"),
     ("在接口里如何修改 top_p？", "usage"),
+    ("Can somebody explain sampling temperature?", "definition"),
+    ("Could you explain why the file is 26 GB?", "why"),
+    ("Please explain how LoRA changes the weights", "how"),
+    ("Explain the difference between fp16 and bf16", "comparison"),
+    ("For Gemma 3, which one is better, 27b at 4-bit or 12b in fp16", "comparison"),
 ])
 def test_question_kinds(question, kind):
     assert kind_of(question) == kind
