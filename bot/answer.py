@@ -242,14 +242,33 @@ def _calculate(post: Post, retriever: Retriever) -> Answer | None:
     from bot.calc.chat import route  # pure Python, no heavy imports; loaded only when asked
 
     routed = route(post.focus)
-    if routed is None and post.facts:
-        routed = route(post.numeric_text)
+    if post.facts and (routed is None or _format_stated_apart(post)):
+        routed = route(post.numeric_text) or routed
     if routed is None:
         return None
     examples = [Link(title=retriever.documents[path].title, path=path)
                 for path in routed.examples if path in retriever.documents]
     return Answer(question=post.text, kind="calculation", answer=routed.markdown,
                   examples=examples, calculation=routed.calculation)
+
+
+def _format_stated_apart(post: Post) -> bool:
+    """Whether the post names a number format only in a statement of its own ("(w/o quantization)",
+    "We run everything in bf16."): then the calculation is made in that format. A statement with
+    numbers of its own ("I fit the 7B on 17 GB with an fp8 KV cache") describes another setup."""
+    from bot.calc.formats import find_format
+    from bot.calc.reader import normalise
+
+    if find_format(normalise(post.focus)) is not None:
+        return False
+    for statement in re.split(r"(?<=[.!?。！？)])\s+", post.facts):
+        text = normalise(statement)
+        if find_format(text) is not None and not re.search(r"\d", _FORMAT_TOKEN.sub(" ", text)):
+            return True
+    return False
+
+
+_FORMAT_TOKEN = re.compile(r"\b(?:(?:fp|bf|int|f|q|nf|float|bfloat|e\dm)\d+\w*|\d+[- ]?bits?)\b")  # fp16, q4_k_m, 8-bit
 
 
 #: A block covering within this share of the question's terms of the best one is shown after it.

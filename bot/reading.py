@@ -255,8 +255,12 @@ def read_post(post: object) -> Post:
         parts.append(Part(text, kind_of(sentence), "" if leans else _with_context(sentences, i, asking)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
     prose = _limit(" ".join(sentences))
-    facts = " ".join(s for i, s in enumerate(sentences) if i not in used and re.search(r"\d", s))
+    facts = " ".join(s for i, s in enumerate(sentences) if i not in used and _FACT.search(s))
     return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose)
+
+
+#: A statement the calculator may need: a number, or a number format ("w/o quantization", "in bf16").
+_FACT = re.compile(r"\d|quanti[sz]|量化|精度|\bprecision\b|\bfloat\b|\bhalf\b", re.I)
 
 
 def _with_context(sentences: list[str], i: int, asking: list[int]) -> str:

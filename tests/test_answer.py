@@ -233,3 +233,16 @@ def test_a_glossary_entry_leads_only_when_no_article_section_is_close_behind(ret
             assert lead == pool[0]
     assert tried >= 2 and led >= 1, (tried, led)
     assert all(h.kind == "glossary" for h in retriever.passages if h.path == "glossary.md")
+
+
+@pytest.mark.parametrize(("post", "shown", "absent"), [
+    ("Will a 13B model fit on my 24 GB card? We run everything in bf16.", "in bf16", "int8"),
+    ("Any chance to run a 34b model on 3x4090? (w/o quantization)", "68 GB in fp16", "int8"),
+    # a format in a statement with numbers of its own describes another setup, not the one asked about
+    ("How much VRAM does a 72b model need? I barely fit a 7B on 17 GB with an fp8 KV cache.", "144 GB", "fp8"),
+])
+def test_a_format_stated_outside_the_question_is_the_one_calculated(retriever, post, shown, absent):
+    result = answer_question(post, retriever)
+    first = result.answer.split("\n")[0]
+    assert result.kind == "calculation"
+    assert shown in first and absent not in first, first

@@ -171,3 +171,10 @@ def test_escape_sequences_never_reach_the_focus():
 def test_not_text_is_refused():
     with pytest.raises(InputError):
         read_post(b"what is a bias")  # type: ignore[arg-type]
+
+
+def test_a_number_format_stated_apart_is_a_fact():
+    post = read_post("Will a 13B model fit on my 24 GB card? We run everything in bf16.")
+    assert post.facts == "We run everything in bf16."
+    assert read_post("Any chance to run 34b model on 3x4090? (w/o quantization)").facts == "(w/o quantization)"
+    assert read_post("What is a weight? I am new here.").facts == ""

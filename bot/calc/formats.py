@@ -47,6 +47,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 COMMON = ("fp32", "fp16", "int8", "Q4_K_M", "int4")
 
 _WORDS: list[tuple[str, str]] = [
+    # "without (8-bit) quantization", "unquantised", "不量化": the model as released, 16-bit
+    ("fp16", r"\b(?:w/o|without|no|not|never)\s+(?:any\s+)?(?:\d+[- ]?bits?\s+)?quanti[sz]\w*|\bunquanti[sz]ed\b|"
+             r"\bnon[- ]quanti[sz]ed\b|(?:不|未)\s*quanti[sz]ed"),
     ("fp32", r"\bf[pb]32\b|\bfloat32\b|\bf32\b|\bfull precision\b|\b32[- ]?bits?\b|\bsingle precision\b"),
     ("bf16", r"\bbf16\b|\bbfloat ?16\b"),
     ("fp16", r"\bf[pb]16\b|\bfloat16\b|\bf16\b|\bhalf[- ]precision\b|\bin half\b|\b16[- ]?bits?\b"),
