@@ -242,6 +242,8 @@ def read_post(post: object) -> Post:
     if not sentences:
         sentences = [" ".join(_TAG.sub("", whole).split()) or whole]
     asking = [i for i, s in enumerate(sentences) if asks(s)]
+    kinds = {i: kind_of(sentences[i]) for i in asking}
+    sentences = [_unframed(s) for s in sentences]
     if not asking:  # a statement of a problem ("generation is slow on CPU"): the whole of it is asked
         focus = _limit(" ".join(sentences))
         return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="", stated=True)
@@ -252,11 +254,34 @@ def read_post(post: object) -> Post:
         leans = i > 0 and (i - 1) not in asking and (_thin(sentence) or bool(_LEANING.search(sentence)))
         text = f"{sentences[i - 1]} {sentence}" if leans else sentence
         used |= {i - 1} if leans else set()
-        parts.append(Part(text, kind_of(sentence), "" if leans else _with_context(sentences, i, asking)))
+        parts.append(Part(text, kinds[i], "" if leans else _with_context(sentences, i, asking)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
     prose = _limit(" ".join(sentences))
     facts = " ".join(s for i, s in enumerate(sentences) if i not in used and _FACT.search(s))
     return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose)
+
+
+#: Words that frame a question without adding to it ("Could you please share the reason behind...",
+#: "I noticed that...", "I was wondering why..."): they only dilute what the question is matched on.
+_FRAMES = [(re.compile(p, re.I), r) for p, r in (
+    (r"\b(?:could|can|would|will) (?:you|someone|somebody|anyone|anybody) (?:please |kindly )?"
+     r"(?:share|tell (?:me|us)|explain(?: to me)?|clarify|help me understand|let me know)(?: with me)?\s*", ""),
+    (r"^(?:please |kindly )?(?:explain|clarify)(?: to me)?\s+(?=\S)", ""),
+    (r"\bi(?:'m| am| was)? (?:just )?(?:wondering|curious)(?: to know)?(?: about)?\s*", ""),
+    (r"^(?:i|we) (?:noticed|notice|see|saw|found|observed|realised|realized)(?: that)?\s+", ""),
+    (r"\b(?:what is |what's )?the reason (?:behind|for) ", "why "),
+)]
+
+
+def _unframed(sentence: str) -> str:
+    """The sentence without the words that frame it (see _FRAMES); the sentence itself if nothing is left."""
+    text = sentence
+    for pattern, replacement in _FRAMES:
+        text = pattern.sub(replacement, text)
+    if text == sentence:
+        return sentence
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:] if re.search(r"[^\W\d_]{3}", text) else sentence
 
 
 #: A statement the calculator may need: a number, or a number format ("w/o quantization", "in bf16").

@@ -178,3 +178,14 @@ def test_a_number_format_stated_apart_is_a_fact():
     assert post.facts == "We run everything in bf16."
     assert read_post("Any chance to run 34b model on 3x4090? (w/o quantization)").facts == "(w/o quantization)"
     assert read_post("What is a weight? I am new here.").facts == ""
+
+
+def test_words_that_only_frame_a_question_are_not_searched():
+    post = read_post("I noticed that the model uses 1,028 million parameters, but it is called a 1.1B model. "
+                     "Could you please share the reason behind this difference?")
+    assert post.focus == ("The model uses 1,028 million parameters, but it is called a 1.1B model. "
+                          "Why this difference?")
+    assert read_post("Can somebody explain sampling temperature?").focus == "Sampling temperature?"
+    assert read_post("Can somebody explain sampling temperature?").kind == "definition"
+    assert read_post("I'm wondering why the file is 26 GB?").focus == "Why the file is 26 GB?"
+    assert read_post("Could you explain?").focus == "Could you explain?"  # nothing left: kept as typed
