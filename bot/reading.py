@@ -112,11 +112,21 @@ _SOCIAL = re.compile(
     r"i appreciate|any help|any (?:advice|suggestions?|pointers?|guidance)(?: would be| is)? (?:appreciated|welcome)|"
     r"help (?:me )?please|please help|edit|update|tl;?dr|sorry for|apologies)\b[^?]*$", re.I)
 
+#: The headings of issue templates ("### What is the issue?", "当前行为 | Current Behavior"): the form's
+#: words, not the asker's, wherever they stand in a post pasted onto one line.
+_FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected behaviou?r|steps to reproduce|"
+               r"describe the bug|additional context|anything else|relevant log output|system info|environment|"
+               r"reproduction|motivation|your contribution|is there an existing issue for this|os|gpu|cpu|"
+               r"(?:ollama|python|pytorch|transformers|cuda) version)")
+_FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\b\s*[?:]?|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL +
+                   r"\b\s*[?:]?|\b" + _FORM_LABEL + r"\s*\|\s*[\u4e00-\u9fff]{2,8}\s*[?:？：]?", re.I)
+
 
 def _clean(post: str) -> str:
     """The post's prose: code, output, markup and links removed; line structure kept."""
     text = clean(post).replace("\u2019", "'")
     text = _FENCE.sub("\n", text)
+    text = _FORM.sub("\n", text)
     text = _HTML.sub(" ", text)
     text = _LINK.sub(r"\1", text)
     text = _URL.sub(" ", text)

@@ -189,3 +189,13 @@ def test_words_that_only_frame_a_question_are_not_searched():
     assert read_post("Can somebody explain sampling temperature?").kind == "definition"
     assert read_post("I'm wondering why the file is 26 GB?").focus == "Why the file is 26 GB?"
     assert read_post("Could you explain?").focus == "Could you explain?"  # nothing left: kept as typed
+
+
+def test_issue_template_headings_are_not_the_question():
+    post = read_post("### What is the issue?\nMy 7B model uses 15 GB. Why?\n### OS\nLinux\n### GPU\nNvidia")
+    assert post.focus == "My 7B model uses 15 GB. Why?"
+    post = read_post("[HELP] 怎么设置温度 当前行为 | Current Behavior 不能设置温度 期望行为 | Expected Behavior 设置温度 "
+                     "备注 | Anything else? 怎么设置温度")
+    assert all(p.kind == "usage" for p in post.parts), post.parts
+    assert read_post("What happened to the weights after fine-tuning?").focus == \
+        "What happened to the weights after fine-tuning?"
