@@ -538,3 +538,26 @@ def test_a_size_the_family_lacks_stays_the_users_count():
 def test_trained_in_a_precision_describes_the_model_in_chinese_too():
     assert read("因为deepseek-v3是fp8训练的，671b，是否只需要700G显卡？").asks != "training_memory"
     assert read("用fp16训练的时候7B模型需要多少显存？").asks == "training_memory"
+
+
+def test_storage_and_cache_sizes_are_not_the_memory_a_model_runs_in():
+    s = read("loading one layer's KV cache of llama 2 7b at 4k context from a 1TB NVMe SSD")
+    assert s.memory is None and s.asks == "kv_cache"
+    assert read("llama 2 7b at 4k context, assuming a 15 MB KV cache per layer").memory is None
+    assert read("will llama 2 7b fit in 24 GB").memory == 24e9
+
+
+def test_a_k_long_context_is_a_context_not_a_count():
+    s = read("the KV cache of llama 2 7b with a 4K-long context")
+    assert s.context == 4096 and s.params is None
+
+
+def test_the_first_llama_has_its_own_sizes():
+    assert "65,285,660,672" in route("how many parameters does llama 65b have").markdown.split("\n")[0]
+    assert "32,528,943,616" in route("parameters of LLaMA-33B").markdown.split("\n")[0]
+    kv = route("kv cache for llama-7b at a 4k-long context").markdown
+    assert "2.15 GB" in kv.split("\n")[0] and "64.00 MiB) per layer" in kv
+
+
+def test_a_kv_cache_for_a_bare_count_is_left_to_the_kb():
+    assert route("kv cache of a 7b model at 4k context") is None

@@ -355,8 +355,8 @@ def kv_answer(r: Report) -> CalcAnswer:
              f"is {fmt.gb(kv['bytes'])}.**", "",
              "Each layer stores a key and a value vector for every KV head and every token seen so far:", "",
              "```text", f"KV cache = {kv['formula']}", f"         = {fmt.commas(kv['bytes'])} bytes", "```", "",
-             f"That is {fmt.gb(kv['bytes_per_token'])} per token per sequence, on top of the weights "
-             f"({fmt.gb(r.memory_bytes[kv['precision']])} in {kv['precision']})."]
+             f"That is {fmt.gb(kv['bytes_per_token'])} per token per sequence{_per_layer(kv)}, on top of the "
+             f"weights ({fmt.gb(r.memory_bytes[kv['precision']])} in {kv['precision']})."]
     spec = r.spec or {}
     if spec.get("attention") == "mla":
         lines.append("Multi-head latent attention caches one compressed latent per layer instead of full keys and "
@@ -366,6 +366,14 @@ def kv_answer(r: Report) -> CalcAnswer:
                      f"query heads, so the cache is {spec['num_heads'] // spec['num_kv_heads']}× smaller than with "
                      "one KV head per query head.")
     return CalcAnswer(f"KV cache of {r.title}", "\n".join(lines) + _source_line(r), _calc(r, "kv_cache"), [EX_KV])
+
+
+def _per_layer(kv: dict[str, Any]) -> str:
+    """", and N per layer" when every attending layer caches the same (no sliding-window layers)."""
+    layers = re.search(r"× ([\d,]+) layers", kv["formula"])
+    if kv.get("window_bytes") is not None or layers is None:
+        return ""
+    return f", and {fmt.gb(kv['bytes'] // int(layers.group(1).replace(',', '')))} per layer"
 
 
 def _n_line(r: Report) -> tuple[int, str]:

@@ -370,8 +370,8 @@ def _model(s: Slots) -> CalcAnswer | None:
                                f"{r.params_total:,} in total.**\n\n" + answer.markdown)
         return answer
     if asks == "kv_cache":
-        if s.preset is None or s.preset.published_only:
-            return None
+        if s.preset is None or s.preset.published_only or r.kv_cache is None:
+            return None                      # a bare count has no layers or heads to size the cache from
         return kv_answer(r)
     if asks == "training_flops":
         if r.flops.get("training") is None:

@@ -151,7 +151,8 @@ def _presets(text: str) -> tuple[list[Preset], str]:
             taken.append((m.start(), m.end()))
             named = [name]
             if not _SIZE.search(m.group()):  # "Llama 3.1 ... the 70B model": the family's 70B, not its default
-                stated = [(size, sibling) for size in _SIZE.findall(norm) if (sibling := _sibling(m.group(), size))]
+                stated = [(size, sibling) for size in _SIZE.findall(norm)
+                          if (sibling := _sibling(m.group(), size)) not in (None, name)]
                 named = [sibling for _, sibling in stated] or named
                 sizes += [size for size, _ in stated]
             for preset in map(get_preset, named):
@@ -182,7 +183,7 @@ def _alias_names() -> dict[str, str]:
 
 
 _COUNT = re.compile(r"(?<![a-z0-9.])" + NUM + r"\s*(k|thousand|mn?|million|bn?|billion|t|trillion)(?![a-z0-9/])"
-                    r"(?![\s-]*(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|vocab\w*|positions?|"
+                    r"(?![\s-]*(?:long[\s-]+)?(?:tokens?|bytes|gb|flops?|words|examples|samples|steps|iterations|context|ctx|vocab\w*|positions?|"
                     r"b/s|per second))(?:[- ]?(?:active|activated))?")
 
 
@@ -226,7 +227,7 @@ def _bytes(text: str) -> list[tuple[float, str, int, int]]:
 
 def _context(text: str) -> int | None:
     """Context length: "8k context", "128k tokens", "a context of 32768", "4096-token prompt". k = 1,024."""
-    for pattern in (r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]?(?:tokens?\s+(?:of\s+)?)?(?:context|ctx|sequence length|"
+    for pattern in (r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]?(?:long[- ])?(?:tokens?\s+(?:of\s+)?)?(?:context|ctx|sequence length|"
                     r"seq(?:uence)? len|prompt)\b",
                     r"\b(?:context|ctx|sequence length|seq len)(?: length| window| size)?(?: of| =|:)?\s*(\d+(?:\.\d+)?)"
                     r"\s*(k)?\b",
@@ -573,6 +574,10 @@ def _fill_sizes(s: Slots, text: str) -> None:
             if s.file_bytes is None:
                 s.file_bytes = value
             continue
+        if re.match(r"\s*(?:\w+\s+){0,2}?(?:ssds?|nvme|hdds?|hard (?:drive|disk)s?|disks?|storage|drives?)\b", after):
+            continue                        # "a 1TB NVMe SSD": storage, not the memory a model runs in
+        if re.match(r"\s*(?:of\s+)?(?:kv|key[- ]value)[- ]?cache\b", after):
+            continue                        # "a 15 MB KV cache": a size of the cache, not memory available
         if re.match(r"\s*(?:of\s+)?(?:runtime\s+|framework\s+)?overhead\b", after) or \
                 re.search(r"\boverhead\s*(?:of|=|:|is)?\s*$", before):
             s.overhead = value
