@@ -561,3 +561,10 @@ def test_the_first_llama_has_its_own_sizes():
 
 def test_a_kv_cache_for_a_bare_count_is_left_to_the_kb():
     assert route("kv cache of a 7b model at 4k context") is None
+
+
+def test_a_count_far_from_the_named_models_is_another_model():
+    first = route("Should I be able to run llama 2 70b with 2 x A100 80GB? A 13B model took 30 GB for me.").markdown
+    assert "Llama 2 70B" in first.split("\n")[0] and "13B" not in first.split("\n")[0]
+    near = route("Llama 2 70B has 69B parameters, how much memory in fp16?").markdown.split("\n")[0]
+    assert "138 GB" in near  # a count close to the model's own is the user's figure for it, as before
