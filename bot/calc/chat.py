@@ -241,8 +241,9 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
         s.params = s.active
     given = s.active if (s.asks in ("training_flops", "inference_flops", "speed") and s.active) else s.params
     if given is not None and preset is not None and not preset.published_only and given == s.params and \
-            not 0.5 <= given / report(preset).params_total <= 2:
-        given = None     # "Llama 30B ... and a 12B model": a count far from the named model's is another model
+            s.asks != "params" and not 0.5 <= given / report(preset).params_total <= 2:
+        given = None     # "run Llama 30B? a 12B model took 40 GB": a count far from the named model's is another
+        #                  model; asked about the count itself ("numel says 6.5B for Mixtral") it is the puzzle
     if given is None and s.active is not None and preset is None:
         return None          # memory follows the total, which an active count alone does not give
     if preset is not None and given is None:
