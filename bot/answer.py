@@ -158,7 +158,7 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
         asked.insert(0, (whole, post.kind))  # the post read whole matches better than any part
     shown: list[_Shown] = []
     for query, kind in asked:
-        if kind != "usage":  # how to operate a tool is a manual's question (bot.reading)
+        if kind != "usage" and not _elsewhere(query, pools, retriever):
             _show(query, kind, pools, retriever, shown)
     if post.stated and len(shown) == 1:
         _show_other_reading(shown, pools[shown[0].query], retriever)
@@ -179,6 +179,15 @@ def _show_other_reading(shown: list[_Shown], pool: list[Hit], retriever: Retriev
                 hit.confidence >= best.confidence - OTHER_READING_MARGIN:
             shown.append(_Shown(hit, shown[0].query, shown[0].kind))
             return
+
+
+def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever) -> bool:
+    """Whether the question is about a topic the KB leaves to others (a chat template, RAG, a
+    licence: data/out_of_scope.yaml) and the KB does not match it clearly anyway."""
+    from bot.scope import SCOPE_MARGIN, out_of_scope
+
+    threshold = retriever.settings.of(retriever.settings.method).threshold
+    return out_of_scope(query) is not None and _confidence(pools[query]) < threshold + SCOPE_MARGIN
 
 
 #: The question read with the statement before it is shown instead when it matches nearly as well:
