@@ -158,3 +158,30 @@ def test_articles_quote_the_same_figures():
     lora = _read("examples/lora-llama-3-8b-trainable.md")[0]["numbers"]
     for key in ("all_linear", "embedding", "embedding_and_head", "qv_r8", "all_linear_r8"):
         assert f"{lora[key]:,}" in trainable
+
+
+def test_quantisation_and_adapter_figures_in_the_articles():
+    """NF4 overheads (QLoRA), MXFP4 and GPTQ bits per weight, the Llama 2 7B LoRA adapter and
+    fp32/fp16 sizes quoted in quantisation-formats.md and checkpoints-and-file-size.md."""
+    quant = (KB / "quantisation-formats.md").read_text(encoding="utf-8")
+    assert 32 / 64 == 0.5 and round(8 / 64 + 32 / (64 * 256), 3) == 0.127
+    assert round(0.5 - (8 / 64 + 32 / (64 * 256)), 3) == 0.373
+    assert round((0.5 - (8 / 64 + 32 / (64 * 256))) * 65e9 / 8 / 1e9) == 3  # "about 3 GB" at 65B
+    assert (32 * 4 + 8) / 32 == 4.25  # MXFP4: 32 E2M1 values + one 8-bit scale
+    assert round(4 + 16 / 128 + 4 / 128, 2) == 4.16  # GPTQ 4-bit, fp16 scale + 4-bit zero per 128
+    for figure in ("4.127 bits", "0.373 bits", "4.25 bits", "about 4.16 bits", "blocks of 64", "blocks of 256"):
+        assert figure in quant, figure
+
+    ckpt = (KB / "checkpoints-and-file-size.md").read_text(encoding="utf-8")
+    r, d, layers = 8, 4096, 32
+    per_matrix = r * (d + d)
+    adapter = layers * 2 * per_matrix
+    assert (per_matrix, adapter) == (65_536, 4_194_304)
+    assert round(adapter * 4 / 1e6, 1) == 16.8 and round(adapter * 2 / 1e6, 1) == 8.4
+    lm_head = 32000 * 4096
+    assert lm_head == 131_072_000 and round(lm_head * 2 / 1e6) == 262
+    assert round(LLAMA2_7B * 4 / 1e9) == 27 and round(LLAMA2_7B * 4 / 2**30, 1) == 25.1
+    assert round(LLAMA2_7B * 2 / 1e9, 1) == 13.5 and round(LLAMA2_7B * 2 / 2**30, 1) == 12.6
+    for figure in ("65,536", "4,194,304", "16.8 MB", "8.4 MB", "131,072,000", "262 MB",
+                   "27 GB (25.1 GiB)", "13.5 GB (12.6 GiB)"):
+        assert figure in ckpt, figure
