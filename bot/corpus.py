@@ -47,7 +47,7 @@ class Document:
     aliases: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
-    kind: str = "article"  # "article" or "example"
+    kind: str = "article"  # "article", "example" or "glossary" (kb/README.md)
     body: str = field(default="", repr=False)
     sha256: str = ""
     body_line: int = 1  # the file's line number of the body's first line (after the front matter)

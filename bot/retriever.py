@@ -51,7 +51,7 @@ class Hit:
     path: str  # source file, relative to the KB folder
     score: float
     anchor: str = ""  # heading slug inside the file ("" = top)
-    kind: str = "article"  # "article" or "example"
+    kind: str = "article"  # "article", "example" or "glossary" (kb/README.md)
     confidence: float = 0.0
     line_start: int = 0  # 1-based lines of the text in the source file (0: unknown)
     line_end: int = 0
