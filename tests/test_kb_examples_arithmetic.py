@@ -360,6 +360,24 @@ def recompute_llama(n: dict) -> dict:
     }
 
 
+def recompute_conv_lstm(n: dict) -> dict:
+    k, c, f, f2 = n["kernel"], n["in_channels"], n["filters"], n["filters_2"]
+    x, h = n["input_size"], n["units"]
+    gate = h * (h + x)
+    return {
+        "conv1_weights": k * k * c * f, "conv1_params": k * k * c * f + f,
+        "conv2_weights": k * k * f * f2, "conv2_params": k * k * f * f2 + f2,
+        # Depthwise: one k x k filter per input channel; pointwise: 1 x 1 from f to f2; one bias per output.
+        "depthwise_weights": k * k * f, "pointwise_weights": f * f2,
+        "separable_params": k * k * f + f * f2 + f2,
+        # LSTM: 4 gate computations, GRU: 3, simple RNN: 1; Keras one bias each, PyTorch two.
+        "gate_weights": gate, "gate_keras": gate + h, "gate_torch": gate + 2 * h,
+        "lstm_keras": 4 * (gate + h), "lstm_torch": 4 * (gate + 2 * h),
+        "gru_reset_after": 3 * (gate + 2 * h), "gru_reset_before": 3 * (gate + h),
+        "rnn_keras": gate + h, "rnn_torch": gate + 2 * h,
+    }
+
+
 # file name -> recompute function
 RECOMPUTE = {
     "forward-pass-2-2-1.md": recompute_forward_pass,
@@ -370,6 +388,7 @@ RECOMPUTE = {
     "dense-784-128-64-10.md": recompute_dense_mnist,
     "dense-3-4-2.md": recompute_dense_small,
     "llama-2-7b-parameter-count.md": recompute_llama,
+    "conv-and-lstm-parameter-count.md": recompute_conv_lstm,
 }
 
 # Fewest arithmetic relations each example must contain, so the line check can't silently pass.
@@ -377,6 +396,7 @@ MIN_RELATIONS = {
     "forward-pass-2-2-1.md": 10, "fitting-a-line.md": 25, "gradient-step-single-neuron.md": 12,
     "softmax-three-logits.md": 15, "embedding-lookup.md": 6, "dense-784-128-64-10.md": 10,
     "dense-3-4-2.md": 6, "llama-2-7b-parameter-count.md": 10,
+    "conv-and-lstm-parameter-count.md": 16,
 }
 
 
