@@ -118,8 +118,10 @@ _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected 
                r"describe the bug|additional context|anything else|relevant log output|system info|environment|"
                r"reproduction|motivation|your contribution|is there an existing issue for this|os|gpu|cpu|"
                r"(?:ollama|python|pytorch|transformers|cuda) version)")
-_FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\b\s*[?:]?|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL +
-                   r"\b\s*[?:]?|\b" + _FORM_LABEL + r"\s*\|\s*[\u4e00-\u9fff]{2,8}\s*[?:？：]?", re.I)
+_FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\s*[?:]?(?=\s*(?:$|#|[\u3000-\u9fff]|(?-i:[A-Z])))"
+                   r"|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL + r"\b\s*[?:]?"
+                   r"|\b" + _FORM_LABEL + r"\s*\|\s*[\u4e00-\u9fff]{2,8}\s*[?:？：]?", re.I | re.M)
+# (a "### What happened to the weights?" heading is the asker's question, not the form's)
 
 
 def _clean(post: str) -> str:

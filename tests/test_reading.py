@@ -199,3 +199,6 @@ def test_issue_template_headings_are_not_the_question():
     assert all(p.kind == "usage" for p in post.parts), post.parts
     assert read_post("What happened to the weights after fine-tuning?").focus == \
         "What happened to the weights after fine-tuning?"
+    assert read_post("### What happened to the weights after merging?").focus == \
+        "What happened to the weights after merging?"  # the asker's own heading, not the form's
+    assert read_post("### Describe the bug A 7B model shows 6.7B. Why?").focus == "A 7B model shows 6.7B. Why?"
