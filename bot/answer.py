@@ -182,8 +182,8 @@ def _show_other_reading(shown: list[_Shown], pool: list[Hit], retriever: Retriev
 
 
 def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever) -> bool:
-    """Whether the question is about a topic the KB leaves to others (a chat template, RAG, a
-    licence: data/out_of_scope.yaml) and the KB does not match it clearly anyway."""
+    """Whether the question is about a topic the KB leaves to others (a chat template, RAG,
+    installing software: data/out_of_scope.yaml) and the KB does not match it clearly anyway."""
     from bot.scope import SCOPE_MARGIN, out_of_scope
 
     threshold = retriever.settings.of(retriever.settings.method).threshold
