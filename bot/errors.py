@@ -48,3 +48,12 @@ class ParamsbotWarning(UserWarning):
 
 __all__ = ["ParamsbotError", "InputError", "KnowledgeBaseError", "CacheError", "ModelError", "DataError",
            "ParamsbotWarning"]
+
+
+def data_file_problem(error: BaseException) -> str:
+    """An OSError or YAML error as one line: "not valid YAML (line 3)" rather than the parser's
+    multi-line report with a caret."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None or type(error).__module__.startswith("yaml"):
+        return "not valid YAML" + (f" (line {mark.line + 1})" if mark is not None else "")
+    return " ".join(str(error).split())

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.corpus import Passage
-from bot.errors import DataError
+from bot.errors import DataError, data_file_problem
 from bot.paths import data_dir
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def load_translations(path: Path | None = None) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, yaml.YAMLError) as error:
-        raise DataError(f"cannot read {path}: {error}") from None
+        raise DataError(f"cannot read {path}: {data_file_problem(error)}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise DataError(f"{path} must map each language to a table of term: English")
     return {_fold(str(term)): str(english) for table in data.values() for term, english in table.items()}

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from bot.errors import DataError
+from bot.errors import DataError, data_file_problem
 from bot.paths import data_dir
 
 SCOPE_FILE = "out_of_scope.yaml"
@@ -27,7 +27,7 @@ def _patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
     except FileNotFoundError:
         return ()
     except (OSError, yaml.YAMLError) as error:
-        raise DataError(f"cannot read {path}: {error}") from None
+        raise DataError(f"cannot read {path}: {data_file_problem(error)}") from None
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise DataError(f"{path} must map each topic to a list of terms")
     found = []

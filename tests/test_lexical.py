@@ -227,3 +227,14 @@ def test_an_unwritable_cache_still_gives_the_index(tmp_path):
     blocker.write_text("x")  # a file where the folder should be stops root too
     same_index(cached(blocker / "index"), cached(None))
     assert blocker.read_text() == "x"
+
+
+def test_a_broken_translations_file_is_a_one_line_data_error(tmp_path):
+    from bot.errors import DataError
+    from bot.lexical import load_translations
+
+    bad = tmp_path / "translations.yaml"
+    bad.write_text("zh: {a: [\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"not valid YAML \(line 2\)") as raised:
+        load_translations(bad)
+    assert "\n" not in str(raised.value)
