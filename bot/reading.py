@@ -173,7 +173,14 @@ _ASKING_PHRASE = re.compile(
 _LEANING = re.compile(r"\b(?:this|that|these|those|it|they|such|so many|so much|the difference|above|here)\b", re.I)
 
 
+#: A title pasted before its post on one line ("How to load only some experts from a MoE model: Recently,
+#: ..."): a short question-like phrase, a colon, then a capitalised sentence.
+_TITLE = re.compile(r"^((?:how|what|why|which|when|where|is|are|does|do|can)\b[^.?!:\n]{3,80}?):\s+(?=(?-i:[A-Z]))",
+                    re.I)
+
+
 def _sentences(text: str) -> list[str]:
+    text = _TITLE.sub(r"\1?\n", text.lstrip(), count=1)
     parts = (" ".join(s.split()) for s in _SENTENCE_END.split(text))
     return [s for s in parts if re.search(r"[^\W\d_]", s)]
 

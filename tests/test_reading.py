@@ -202,3 +202,12 @@ def test_issue_template_headings_are_not_the_question():
     assert read_post("### What happened to the weights after merging?").focus == \
         "What happened to the weights after merging?"  # the asker's own heading, not the form's
     assert read_post("### Describe the bug A 7B model shows 6.7B. Why?").focus == "A 7B model shows 6.7B. Why?"
+
+
+def test_a_title_pasted_before_its_post_is_its_own_question():
+    post = read_post("How do I count the parameters of a sharded checkpoint: Every shard holds some tensors. "
+                     "Is the index file enough?")
+    assert [p.text for p in post.parts][0] == "How do I count the parameters of a sharded checkpoint?"
+    assert len(post.parts) == 2
+    # a colon inside a question that goes on in lower case is not a title
+    assert read_post("What is a bias: the number added to the sum").focus == "What is a bias: the number added to the sum"
