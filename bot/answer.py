@@ -186,8 +186,7 @@ def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever) ->
     installing software: data/out_of_scope.yaml) and the KB does not match it clearly anyway."""
     from bot.scope import SCOPE_MARGIN, out_of_scope
 
-    threshold = retriever.settings.of(retriever.settings.method).threshold
-    return out_of_scope(query) is not None and _confidence(pools[query]) < threshold + SCOPE_MARGIN
+    return out_of_scope(query) is not None and _confidence(pools[query]) < _threshold(retriever) + SCOPE_MARGIN
 
 
 #: The question read with the statement before it is shown instead when it matches nearly as well:
@@ -238,7 +237,12 @@ def _lead(pool: list[Hit], retriever: Retriever) -> Hit:
 
 def confident(hits: list[Hit], retriever: Retriever) -> bool:
     """Whether one of the hits reaches the calibrated threshold of the retriever's method."""
-    return _confidence(hits) >= retriever.settings.of(retriever.settings.method).threshold
+    return _confidence(hits) >= _threshold(retriever)
+
+
+def _threshold(retriever: Retriever) -> float:
+    """The calibrated no-answer threshold of the retriever's method."""
+    return retriever.settings.of(retriever.settings.method).threshold
 
 
 def _calculate(post: Post, retriever: Retriever) -> Answer | None:
