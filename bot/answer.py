@@ -94,6 +94,10 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     """Answer one question or pasted post from the knowledge base (or the calculator).
     Raises InputError for an unusable question."""
     post = read_post(question)
+    if all(p.kind == "usage" for p in post.parts):
+        # How to operate a tool ("how do I change the temperature?", "how can I use both GPUs?"): a
+        # manual's question, declined even when the post states numbers the calculator could read.
+        return Answer(question=post.text, kind="no_answer", answer=NO_ANSWER_TEXT)
     calculated = _calculate(post, retriever)
     if calculated is not None and all(p.kind == "numeric" for p in post.parts):
         return calculated  # nothing asked besides the number: no search needed
@@ -158,7 +162,7 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
         asked.insert(0, (whole, post.kind))  # the post read whole matches better than any part
     shown: list[_Shown] = []
     for query, kind in asked:
-        if kind != "usage" and not _elsewhere(query, pools, retriever):
+        if kind != "usage" and not _elsewhere(query, pools, retriever, post.opening):
             _show(query, kind, pools, retriever, shown)
     if post.stated and len(shown) == 1:
         _show_other_reading(shown, pools[shown[0].query], retriever)
@@ -181,12 +185,14 @@ def _show_other_reading(shown: list[_Shown], pool: list[Hit], retriever: Retriev
             return
 
 
-def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever) -> bool:
-    """Whether the question is about a topic the KB leaves to others (a chat template, RAG,
-    installing software: data/out_of_scope.yaml) and the KB does not match it clearly anyway."""
+def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever, opening: str = "") -> bool:
+    """Whether the question, or the post's opening sentence (often the thread's title: "Question
+    about RAG examples:"), is about a topic the KB leaves to others (a chat template, RAG, installing
+    software: data/out_of_scope.yaml) and the KB does not match the question clearly anyway."""
     from bot.scope import SCOPE_MARGIN, out_of_scope
 
-    return out_of_scope(query) is not None and _confidence(pools[query]) < _threshold(retriever) + SCOPE_MARGIN
+    named = out_of_scope(query) is not None or (bool(opening) and out_of_scope(opening) is not None)
+    return named and _confidence(pools[query]) < _threshold(retriever) + SCOPE_MARGIN
 
 
 #: The question read with the statement before it is shown instead when it matches nearly as well:

@@ -59,6 +59,7 @@ class Post:
     facts: str  # sentences with numbers that are not questions, for the calculator
     prose: str = ""  # every sentence kept, questions and context: the post read whole
     stated: bool = False  # no sentence asks: a problem described ("it needs 20 GB though only 3B are active")
+    opening: str = ""  # the first sentence, often the thread's title ("Question about RAG examples:")
 
     @property
     def kind(self) -> QuestionKind:
@@ -165,7 +166,8 @@ _LED_QUESTION = re.compile(_LEAD_IN + r"(?:what|what's|whats|why|how|which (?:on
 _ASKING_PHRASE = re.compile(
     r"\b(?:i(?:\s+am|'m)?\s+(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
     r"i do not (?:understand|get|know)|i can'?t (?:understand|figure)|(?:please |can you |could you )?explain|"
-    r"tell me|help me understand|want to (?:know|understand)|would like to (?:know|understand)|like to know|"
+    r"tell me|help me understand|want(?:ed)? to (?:know|understand|ask)|(?:would|'d) like to (?:know|understand|ask)|like to know|"
+    r"my question is|(?:i have|here is|here's) a question|"
     r"is (?:this|that|it) (?:normal|expected|correct|right|true)|am i (?:missing|wrong|right)|"
     r"what (?:is|are) the (?:difference|reason)|the reason (?:for|behind|why)|show me|"
     r"吗|呢|什么|多少|怎么|为什么|是否|如何|哪)", re.I)
@@ -207,7 +209,8 @@ _COMPARISON = re.compile(r"\bdifference\b|\bdiffer\b|\bcompared?\b|\bvs\.?\b|\bv
 #: about what parameters are, so paramsbot declines it (the part is not searched).
 _USAGE = re.compile(
     r"\bhow (?:do (?:i|we|you) |to |can (?:i|we|you) |should (?:i|we) |would (?:i|we) |does one )?"
-    r"(?:set|configure|pass|specify|enable|disable|adjust|turn (?:on|off)|install|import|call|invoke|override)\b|"
+    r"(?:set|configure|pass|specify|enable|disable|adjust|turn (?:on|off)|install|import|call|invoke|"
+    r"override|use (?:both|two|multiple|several|all|more) (?:of )?(?:my |the )?gpus)\b|"
     r"\bwhere (?:do|can|should) (?:i|we|you) (?:set|configure|pass|specify|put)\b|"
     r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入|修改|改变|调整)", re.I)
 
@@ -265,7 +268,8 @@ def read_post(post: object) -> Post:
     sentences = [_unframed(s) for s in sentences]
     if not asking:  # a statement of a problem ("generation is slow on CPU"): the whole of it is asked
         focus = _limit(" ".join(sentences))
-        return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="", stated=True)
+        return Post(text=whole, focus=focus, parts=(Part(focus, kind_of(focus)),), facts="", stated=True,
+                    opening=sentences[0])
     parts: list[Part] = []
     used = set(asking)
     for i in asking:
@@ -277,7 +281,8 @@ def read_post(post: object) -> Post:
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
     prose = _limit(" ".join(sentences))
     facts = " ".join(s for i, s in enumerate(sentences) if i not in used and _FACT.search(s))
-    return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose)
+    return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose,
+                opening=sentences[0])
 
 
 #: Words that frame a question without adding to it ("Could you please share the reason behind...",
@@ -288,6 +293,8 @@ _FRAMES = [(re.compile(p, re.I), r) for p, r in (
     (r"^(?:please |kindly )?(?:explain|clarify)(?: to me)?\s+(?=\S)", ""),
     (r"\bi(?:'m| am| was)? (?:just )?(?:wondering|curious)(?: to know)?(?: about)?\s*", ""),
     (r"^(?:i|we) (?:noticed|notice|see|saw|found|observed|realised|realized)(?: that)?\s+", ""),
+    (r"\b(?:i|we) (?:would|'d) like to (?:ask|know)(?: about)?\s*|\b(?:i|we) want(?:ed)? to (?:ask|know)(?: about)?\s*|"
+     r"\bmy question is(?: that)?:?\s*", ""),
     (r"\b(?:what is |what's )?the reason (?:behind|for) ", "why "),
 )]
 

@@ -179,3 +179,20 @@ def test_bad_numbers_in_a_question_fall_back_to_the_kb():
     assert route("how much memory does a 1e30 parameter model need") is None
     assert route(None) is None  # type: ignore[arg-type]
     assert route("x" * 5000) is None
+
+
+def test_lora_on_an_8_bit_base_counts_one_byte_per_frozen_weight():
+    answer = route("can my 3090 train a lora for a 13B model in 8bit?")
+    assert answer is not None and answer.calculation["intent"] == "training_memory"
+    assert answer.markdown.startswith("**LoRA fine-tuning of a 13B-parameter model on 8-bit weights needs about 13 GB")
+    assert "yes, that fits for LoRA fine-tuning" in answer.markdown  # an acronym keeps its capitals
+    assert "| LoRA, 8-bit frozen weights | 1 |" in answer.markdown
+    plain = route("how much memory to fine-tune a 13B model with LoRA")
+    assert plain is not None and "| LoRA | 2 |" in plain.markdown and "8-bit frozen" not in plain.markdown
+
+
+def test_a_lora_for_a_size_is_a_model_not_training_tokens():
+    answer = route("Can I train the lora in 8bit so that my 3090 can train a lora for 13B?")
+    assert answer is not None and answer.calculation["params_total"] == 13_000_000_000
+    flops = route("how many flops to train llama 2 7b for 1T")
+    assert flops is not None and "1T tokens" in flops.markdown

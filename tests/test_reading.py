@@ -211,3 +211,24 @@ def test_a_title_pasted_before_its_post_is_its_own_question():
     assert len(post.parts) == 2
     # a colon inside a question that goes on in lower case is not a title
     assert read_post("What is a bias: the number added to the sum").focus == "What is a bias: the number added to the sum"
+
+
+def test_an_indirect_question_asks_and_its_frame_is_not_searched():
+    assert asks("I would like to ask if a smaller learning rate changes the weights less.")
+    assert asks("We'd like to ask whether the biases are trained too.")
+    assert asks("My question is: does LoRA change the original weights")
+    post = read_post("Thanks for the repo. I would like to know why the checkpoint is twice the size of the model.")
+    assert post.focus == "Why the checkpoint is twice the size of the model."
+    assert not asks("I would like to thank everyone for the help.")
+
+
+def test_the_opening_sentence_is_kept_for_the_topic_of_the_thread():
+    post = read_post("Question about vector stores: Is my understanding right? Thanks. Both use one model, right?")
+    assert post.opening == "Question about vector stores: Is my understanding right?"
+    assert read_post("What is a bias?").opening == "What is a bias?"
+
+
+def test_how_to_use_several_gpus_is_a_usage_question():
+    assert kind_of("How can I use both GPUs?") == "usage"
+    assert kind_of("how to use multiple GPUs for inference") == "usage"
+    assert kind_of("How many GPUs does a 70B model need?") == "numeric"

@@ -52,3 +52,35 @@ def test_out_of_scope_questions_are_declined_and_clear_matches_kept(retriever):
     kept = answer_question("I use a chat template in my app. How much memory does a 7B model need in fp16?",
                            retriever)
     assert kept.kind == "calculation"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("I want to buy a GPU for local models, which one should I get?", "buying hardware"),
+    ("My budget is 1000 euros", "buying hardware"),
+    ("Is it supported in the next release?", "whether a tool supports a model"),
+    ("Qwen3 支持吗？", "whether a tool supports a model"),
+    ("Sampling flags (support for --help?)", None),  # "support for" alone is not a support question
+    ("How much memory does a buyer's 7B model need?", None),
+])
+def test_buying_and_support_questions_name_their_topic(question, topic):
+    assert out_of_scope(question) == topic
+
+
+def test_a_thread_titled_with_an_out_of_scope_topic_is_declined_unless_matched_clearly(retriever):
+    from bot.answer import answer_question
+
+    # the question itself does not say RAG: the title does
+    post = ("Question about RAG examples: Is my understanding right that the indexing script must run first? "
+            "Otherwise the query would be turned into vectors by another model than the documents, right?")
+    assert answer_question(post, retriever).kind == "no_answer"
+    kept = answer_question("Question about our RAG app. How much memory does a 7B model need in fp16?", retriever)
+    assert kept.kind == "calculation"
+    clear = answer_question("We are building a RAG app. What is a bias in a neural network?", retriever)
+    assert clear.kind == "answer" and clear.sources[0].path == "biases.md"
+
+
+def test_a_usage_question_is_declined_even_with_numbers_the_calculator_reads(retriever):
+    from bot.answer import answer_question
+
+    post = "The table says a 65B model in 4-bit needs 40 GB. I get an OOM on 2 RTX 3090. How can I use both GPUs?"
+    assert answer_question(post, retriever).kind == "no_answer"

@@ -437,12 +437,20 @@ TRAINING_METHODS: tuple[tuple[str, str, float, str], ...] = (
 )
 
 
+#: LoRA on a base model loaded in 8 bits (bitsandbytes' load_in_8bit), when a question says so.
+LORA_8BIT = ("lora", "LoRA, 8-bit frozen weights", 1.0, "frozen weights in int8, 1 byte each (LLM.int8(), "
+                                                         "Dettmers et al. 2022); adapters as in LoRA")
+
+
 def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAnswer:
     """Model states for full fine-tuning, 8-bit Adam, LoRA and QLoRA, with a verdict if a memory is named."""
     name, n = _name(r), r.params_total
     extra = adapters or 0
+    methods = TRAINING_METHODS
+    if s.method == "lora" and s.fmt is not None and s.fmt.bits == 8:  # "LoRA in 8-bit": load_in_8bit + adapters
+        methods = tuple(LORA_8BIT if m[0] == "lora" else m for m in TRAINING_METHODS)
     rows = []
-    for key, label, per, _ in TRAINING_METHODS:
+    for key, label, per, _ in methods:
         total = n * per + (extra * 16 if key in ("lora", "qlora") else 0)
         rows.append((key, label, per, total))
     wanted = "adam8bit" if s.optimizer == "adam8bit" and s.method in (None, "full") else s.method
@@ -450,7 +458,8 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
     key, label, per, total = head_rows[0]
     scratch = re.search(r"\bfrom scratch\b|\bpre-?train", s.text) and not re.search(r"\bfine[- ]?tun", s.text)
     what = {"full": "Training {} with AdamW" if scratch else "Full fine-tuning of {} with AdamW",
-            "adam8bit": "Full fine-tuning of {} with 8-bit Adam", "lora": "LoRA fine-tuning of {}",
+            "adam8bit": "Full fine-tuning of {} with 8-bit Adam",
+            "lora": "LoRA fine-tuning of {}" + (" on 8-bit weights" if methods[2] is LORA_8BIT else ""),
             "qlora": "QLoRA fine-tuning of {}"}[key].format(name)
     head = f"**{what} needs about {fmt.size(total)} for the model states"
     if wanted is None:
@@ -464,7 +473,7 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
         if k in ("lora", "qlora") and extra:
             working += f" + adapters {fmt.commas(extra)} × 16"
         lines.append(f"| {lab} | {p:g} | {working} ≈ {fmt.gb(t)} |")
-    lines += [""] + [f"- {label}: {why}." for _, label, _, why in TRAINING_METHODS]
+    lines += [""] + [f"- {label}: {why}." for _, label, _, why in methods]
     if adapters:
         lines += ["", f"The LoRA adapters: {fmt.commas(adapters)} trainable parameters, 16 bytes each with Adam."]
     lines += ["", "Activations come on top and grow with batch size and sequence length (gradient checkpointing cuts "
@@ -474,7 +483,7 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
         fits = total <= s.memory
         lines.insert(1, "")
         lines.insert(2, f"With {s.memory_text}: {'yes, that fits' if fits else 'not enough'} for "
-                        f"{what[0].lower() + what[1:]} ({fmt.size(total)} of {s.memory_text}, before activations)."
+                        f"{_uncap(what)} ({fmt.size(total)} of {s.memory_text}, before activations)."
                         + (f" What fits: {', '.join(ok)}." if ok and not fits else ""))
     calc = _calc(r, "training_memory", training_methods={k: int(t) for k, _, _, t in rows})
     return CalcAnswer(f"Training memory for {name}", "\n".join(lines) + _taken(s.taken) + _source_line(r),
@@ -485,6 +494,12 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _uncap(text: str) -> str:
+    """The text to follow other words: "Full fine-tuning" -> "full fine-tuning", but "LoRA" stays."""
+    first = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first[1:]) else text[:1].lower() + text[1:]
 
 
 def _taken(taken: list[str]) -> str:

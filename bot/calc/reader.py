@@ -258,7 +258,8 @@ def _tokens(text: str) -> float | None:
     if m and (m.group(2) or float(num(m.group(1))) >= 1e6 or "generat" in text):
         return num(m.group(1)) * _SCALE.get(m.group(2) or "", 1)
     m = re.search(r"\b(?:trained on|train(?:ing)? on|for|on|d\s*=)\s*" + NUM + r"\s*(k|m|b|bn|t|trillion|billion)\b", text)
-    if m and re.search(r"\btrain|\bflops?\b|\bcompute\b|\bnd\b", text):
+    if m and re.search(r"\btrain|\bflops?\b|\bcompute\b|\bnd\b", text) and \
+            not re.search(r"\b(?:q?lora|adapters?|models?)\s+$", text[:m.start()]):  # "a LoRA for 13b": a model
         return num(m.group(1)) * _SCALE[m.group(2)]
     big = [float(x) for x in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?e\+?(?:1[0-5]|9))\b", text)]
     if len(big) >= 2 and re.search(r"\bflops?\b|\bnd\b", text):
@@ -455,7 +456,8 @@ def _asks(s: Slots, text: str) -> str | None:
         return "compare"
     if s.file_bytes is not None and (s.params or s.presets):
         return "reverse"
-    if re.search(r"\b(?:q?lora|adapters?)\b", t) and not re.search(r"\b(?:memory|vram|gpu|gb|fit)\b", t):
+    if re.search(r"\b(?:q?lora|adapters?)\b", t) and not re.search(r"\b(?:memory|vram|gpu|gb|fit)\b", t) \
+            and s.memory is None:  # "can my 3090 train a LoRA for 13B?" asks about memory
         return "lora"
     if re.search(r"\bchinchilla\b|\bcompute[- ]optimal\b|\bhow many (?:training )?tokens\b.*\btrain|"
                  r"\btokens?\b.*\b(?:should|to) (?:i |we |it |you )?(?:be )?train", t):
@@ -466,8 +468,8 @@ def _asks(s: Slots, text: str) -> str | None:
         return "training_flops"
     if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
         return "training_flops"
-    if train and re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?)\b" +
-                           (r"|\bneed" if s.params or s.presets else ""), t) and \
+    if train and (s.memory is not None or re.search(r"\b(?:memory|vram|ram|gpus?|gb|gib|enough|fit|a100s?|h100s?)\b" +
+                                                    (r"|\bneed" if s.params or s.presets else ""), t)) and \
             not re.search(r"\btokens? (?:should|to train)\b|\bchinchilla\b|\bcompute[- ]optimal\b", t):
         return "training_memory"
     if re.search(r"\btokens? (?:per|/|a) ?(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
