@@ -196,3 +196,22 @@ def test_a_lora_for_a_size_is_a_model_not_training_tokens():
     assert answer is not None and answer.calculation["params_total"] == 13_000_000_000
     flops = route("how many flops to train llama 2 7b for 1T")
     assert flops is not None and "1T tokens" in flops.markdown
+
+
+def test_how_many_gpus_to_train_counts_gpus_for_the_sharded_model_states():
+    answer = route("how many A100 80GB do I need to train a 13B model with Adam?")
+    assert answer is not None and answer.calculation["intent"] == "training_memory"
+    # 13e9 x 16 bytes = 208 GB of model states: ceil(208 / 80) = 3 GPUs
+    assert "GPUs of 80 GB needed for full fine-tuning of a 13B-parameter model with AdamW: at least 3" in answer.markdown
+    assert "LoRA: 1" in answer.markdown
+
+
+@pytest.mark.parametrize(("question", "total"), [
+    ("nn.Linear(4096, 11008) how many parameters?", "45,099,776"),  # 4096 x 11008 + 11008
+    ("how many parameters in nn.Linear(in_features=4096, out_features=11008, bias=False)?", "45,088,768"),
+    ("Embedding(50257, 768) parameters?", "38,597,376"),  # 50257 x 768
+    ("how many parameters in nn.Embedding(num_embeddings=32000, embedding_dim=4096)", "131,072,000"),
+])
+def test_layers_written_as_code_are_counted(question, total):
+    answer = route(question)
+    assert answer is not None and total in answer.markdown

@@ -478,7 +478,13 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
         lines += ["", f"The LoRA adapters: {fmt.commas(adapters)} trainable parameters, 16 bytes each with Adam."]
     lines += ["", "Activations come on top and grow with batch size and sequence length (gradient checkpointing cuts "
                   "them); sharding (ZeRO/FSDP) splits the model states across GPUs."]
-    if s.memory is not None and s.memory_text:
+    if s.memory is not None and s.memory_text and s.count_gpus and not s.gpus:
+        each = "; ".join(f"{lab}: {math.ceil(t / s.memory)}" for _, lab, _, t in rows)
+        lines.insert(1, "")
+        lines.insert(2, f"GPUs of {s.memory_text} needed for {_uncap(what)}: at least "
+                        f"{math.ceil(total / s.memory)}, with the model states sharded evenly across them (ZeRO stage "
+                        f"3 or FSDP) and before activations. Per method: {each}.")
+    elif s.memory is not None and s.memory_text:
         ok = [lab for k, lab, p, t in rows if t <= s.memory]
         fits = total <= s.memory
         lines.insert(1, "")

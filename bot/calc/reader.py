@@ -287,12 +287,14 @@ def _bias(text: str) -> bool | None:
 def _dims(text: str) -> dict[str, int]:
     """Named dimensions: hidden size, vocabulary, layers, heads, KV heads, FFN width, rank, inputs, features."""
     patterns = {
-        "d": [r"\b(?:d_?model|hidden(?:[_ ]size| dim(?:ension)?s?| width)?|embedding (?:dim(?:ension)?s?|size)|"
+        "d": [r"\bembedding\s*\(\s*(?:num_embeddings\s*=\s*)?\d+\s*,\s*(?:embedding_dim\s*=\s*)?(\d+)",
+              r"\b(?:d_?model|hidden(?:[_ ]size| dim(?:ension)?s?| width)?|embedding (?:dim(?:ension)?s?|size)|"
               r"model dim(?:ension)?|dim(?:ension)?s?|width|n_embd|d)\s*(?:of|=|:|is)?\s*(\d+)\b",
               r"\b(\d+)[- ]?(?:dim(?:ension)?s?|dimensional|d)\b(?! ?(?:tokens|vocab))",
               r"\b(\d+)\s+hidden\b(?!\s+(?:layers?|neurons|units|nodes))",
               r"\b(?:over|across)\s+(?:a\s+)?(\d+)(?:[- ](?:channels|features|dims?|dimensions|wide))?\b"],
-        "vocab": [r"\bvocab(?:ulary)?(?:[_ ]size)?\s*(?:of|=|:|is)?\s*(\d+)\s*(k)?\b",
+        "vocab": [r"\bembedding\s*\(\s*(?:num_embeddings\s*=\s*)?(\d+)\s*,()",  # nn.Embedding(50257, 768)
+                  r"\bvocab(?:ulary)?(?:[_ ]size)?\s*(?:of|=|:|is)?\s*(\d+)\s*(k)?\b",
                   r"\b(\d+)\s*(k)?[- ](?:token|word|entry|entries)?\s*vocab(?:ulary)?\b",
                   r"\b(\d+)\s*(k)?\s+(?:tokens|words|entries)\b"],
         "layers": [r"\b(\d+)\s+(?:transformer\s+|decoder\s+|encoder\s+)?(?:layers|blocks)\b",
@@ -379,6 +381,7 @@ def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
     if worded is not None and len(worded) > 2:
         return worded, repeat
     m = re.search(r"\bfrom\s+(\d+)\s+(?:inputs?\s+|features\s+|dims?\s+)?to\s+(\d+)\b", text) or \
+        re.search(r"\blinear\s*\(\s*(?:in_features\s*=\s*)?(\d+)\s*,\s*(?:out_features\s*=\s*)?(\d+)\b", text) or \
         re.search(r"\bin_features\s*=\s*(\d+)\s*,\s*out_features\s*=\s*(\d+)", text) or \
         re.search(r"\b(\d+)\s+inputs?\s+(?:and|,)?\s*(\d+)\s+outputs?\b", text)
     if m:
