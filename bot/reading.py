@@ -113,6 +113,20 @@ _SOCIAL = re.compile(
     r"i appreciate|any help|any (?:advice|suggestions?|pointers?|guidance)(?: would be| is)? (?:appreciated|welcome)|"
     r"help (?:me )?please|please help|edit|update|tl;?dr|sorry for|apologies)\b[^?]*$", re.I)
 
+#: What opens a sentence that goes on to say something: "Hi all, I am fine-tuning ...", "Thanks for the
+#: great work! ...", "Edit: the file is 26 GB". The opener goes; the rest of the sentence stays.
+_OPENER = re.compile(
+    r"^(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))(?:\s+(?:all|everyone|everybody|there|guys|"
+    r"folks|team|friends|@?[\w-]+))?\s*[,!:.]+|(?:thanks?|thank you)(?: (?:so |very )?much)?(?: for [^,.!?]{0,60})?"
+    r"\s*[,!.]+|(?:edit|update|tl;?dr)\s*\d*\s*[:\-]+)\s*(?=\S)", re.I)
+
+
+def _unsocial(sentence: str) -> str:
+    """The sentence without its greeting, thanks or "Edit:" label (see _OPENER), when more follows."""
+    rest = _OPENER.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:] if rest != sentence and re.search(r"[^\W\d_]{2}", rest) else sentence
+
+
 #: The headings of issue templates ("### What is the issue?", "当前行为 | Current Behavior"): the form's
 #: words, not the asker's, wherever they stand in a post pasted onto one line.
 _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected behaviou?r|steps to reproduce|"
@@ -260,7 +274,7 @@ def read_post(post: object) -> Post:
         raise InputError("the question is empty")
     prose = _clean(post)
     sentences = [_TRAILING_TAG.sub("", _TAG.sub("", s)).strip() for s in _sentences(prose)]
-    sentences = [s for s in sentences if s and not _SOCIAL.match(s)]
+    sentences = [s for s in (_unsocial(s) for s in sentences) if s and not _SOCIAL.match(s)]
     if not sentences:
         sentences = [" ".join(_TAG.sub("", whole).split()) or whole]
     asking = [i for i, s in enumerate(sentences) if asks(s)]

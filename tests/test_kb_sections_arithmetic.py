@@ -88,3 +88,15 @@ def test_zero_stage_3_example():
     section = _section("memory-and-precision.md", "What do DeepSpeed ZeRO and FSDP shard, and how much memory does each GPU need?")
     assert "7.5 × 16 = 120 GB" in section and "120 / 64 ≈ 1.9 GB" in section
 
+
+
+def test_all_params_with_lora_adapters_on_llama2_7b():
+    # rank 8 on q_proj and v_proj: per projection A (8 x 4096) + B (4096 x 8), two projections, 32 layers
+    adapters = 2 * (8 * LLAMA2_7B["d"] + LLAMA2_7B["d"] * 8) * LLAMA2_7B["layers"]
+    assert adapters == 4_194_304
+    total = LLAMA2_7B["total"] + adapters
+    assert total == 6_742_609_920
+    section = _section("trainable-parameters.md",
+                       'Does adding LoRA adapters make the model\'s total ("all params") bigger than the base model?')
+    assert f"{adapters:,}" in section and f"{total:,}" in section
+    assert f"{100 * adapters / total:.4f}%" in section  # 0.0622%
