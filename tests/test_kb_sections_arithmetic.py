@@ -89,7 +89,6 @@ def test_zero_stage_3_example():
     assert "7.5 × 16 = 120 GB" in section and "120 / 64 ≈ 1.9 GB" in section
 
 
-
 def test_all_params_with_lora_adapters_on_llama2_7b():
     # rank 8 on q_proj and v_proj: per projection A (8 x 4096) + B (4096 x 8), two projections, 32 layers
     adapters = 2 * (8 * LLAMA2_7B["d"] + LLAMA2_7B["d"] * 8) * LLAMA2_7B["layers"]
@@ -100,3 +99,63 @@ def test_all_params_with_lora_adapters_on_llama2_7b():
                        'Does adding LoRA adapters make the model\'s total ("all params") bigger than the base model?')
     assert f"{adapters:,}" in section and f"{total:,}" in section
     assert f"{100 * adapters / total:.4f}%" in section  # 0.0622%
+
+
+def test_initialisation_spreads():
+    # Glorot and Bengio 2010: var 2/(fan_in+fan_out); He et al. 2015: var 2/fan_in;
+    # PyTorch nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Layer 784 -> 128.
+    import math
+    assert 784 + 128 == 912
+    assert round(math.sqrt(2 / 912), 3) == 0.047
+    assert round(math.sqrt(2 / 784), 3) == 0.051
+    assert math.sqrt(784) == 28 and round(1 / 28, 3) == 0.036
+    section = _section("training.md", "What are Xavier (Glorot) and He (Kaiming) initialisation, and why do they depend on the layer size?")
+    for shown in ("sqrt(2 / 912) ≈ 0.047", "sqrt(2 / 784) ≈ 0.051", "±1/28 ≈ ±0.036"):
+        assert shown in section
+    # truncated normal: re-drawn beyond two standard deviations of 0.02
+    assert "±0.04" in _section("training.md", "What does initializer_range = 0.02 mean in a model's config, and what is a truncated normal?")
+
+
+def test_vocabulary_padding_numbers():
+    # nanoGPT pads 50,257 to 50,304 (multiple of 64); Pythia configs are multiples of 128.
+    assert 50_304 % 64 == 0 and 50_304 - 64 < 50_257 <= 50_304
+    assert 50_304 - 50_257 == 47 and 47 * 768 == 36_096
+    for padded in (50_304, 50_432, 50_688):
+        assert padded % 128 == 0 and padded > 50_277
+    assert 151_936 > 151_646 and 151_936 % 128 == 0
+    section = _section("tokens-vocabulary-context.md", "Do the extra, unused embedding rows count as parameters?")
+    assert "47 × 768 = 36,096" in section
+
+
+def test_fp16_overflow_and_gpu_memory_numbers():
+    fp16_max = (2 - 2 ** -10) * 2 ** 15
+    assert fp16_max == 65_504 and 66_246 > fp16_max
+    assert round(2 ** -24 * 1e8) == 6              # smallest fp16 subnormal, about 6e-8
+    bf16_max = (2 - 2 ** -7) * 2 ** 127
+    assert 3e38 < bf16_max < 4e38
+    assert 2 ** 16 == 65_536                       # GradScaler init_scale
+    section = _section("memory-and-precision.md", "Why does training in fp16 make the loss NaN when bf16 does not?")
+    for shown in ("65,504", "66,246", "65,536", "6 × 10^-8", "3 × 10^38"):
+        assert shown in section
+    # vLLM 0.9 of a 24 GB card; Llama 3 8B KV cache: 2 x 32 layers x 8 kv heads x 128 x 2 bytes.
+    assert round(0.9 * 24, 1) == 21.6
+    per_token = 2 * 32 * 8 * 128 * 2
+    assert per_token == 131_072 and per_token / 2 ** 20 == 0.125
+    assert 4_096 * per_token / 2 ** 30 == 0.5 and 131_072 * per_token / 2 ** 30 == 16
+    section = _section("memory-and-precision.md", "Why does my GPU show far more memory in use than the weights need, for example with vLLM or llama.cpp?")
+    for shown in ("21.6 GB", "0.125 MiB", "0.5 GiB for 4,096", "16 GiB for 131,072"):
+        assert shown in section
+
+
+def test_attention_projection_shapes():
+    assert 12 * 64 == 768 and 3 * 768 == 2_304 and 32 * 128 == 4_096
+    # Gemma 7B config: hidden 3072, 16 heads of 256.
+    assert 16 * 256 == 4_096
+    assert 3_072 * 4_096 == 12_582_912 and 4 * 12_582_912 == 50_331_648
+    assert 4 * 3_072 ** 2 == 37_748_736
+    assert 64 * 128 == 8_192 and 8 * 128 == 1_024
+    section = _section("transformer-anatomy.md", "Does the number of heads times the head size always equal the hidden size?")
+    for shown in ("3,072 × 4,096 = 12,582,912", "4 × 12,582,912 = 50,331,648", "4 × 3,072^2 = 37,748,736",
+                  "64 × 128 = 8,192", "8 × 128 = 1,024"):
+        assert shown in section
+    assert "768 × 2,304" in _section("transformer-anatomy.md", "What shapes are the Q, K, V and output (o_proj) matrices in multi-head attention?")
