@@ -215,3 +215,11 @@ def test_how_many_gpus_to_train_counts_gpus_for_the_sharded_model_states():
 def test_layers_written_as_code_are_counted(question, total):
     answer = route(question)
     assert answer is not None and total in answer.markdown
+
+
+def test_an_attention_block_with_a_head_size_of_its_own():
+    # Gemma 7B's shapes: 16 heads of 256 = 4,096 outputs from a width of 3,072
+    answer = route("one attention layer with hidden size 3072 and 16 heads of size 256, how many parameters?")
+    assert answer is not None and "3,072 × 4,096" in answer.markdown and "50,331,648" in answer.markdown
+    plain = route("how many parameters does one attention layer with d_model 3072 and 16 heads have?")
+    assert plain is not None and "head size d / heads = 192 (not stated)" in plain.markdown

@@ -119,9 +119,22 @@ def test_dense_report_active_equals_total():
     ("gpt2-medium", 355e6, 0.005), ("gpt2-large", 774e6, 0.001), ("bert-base", 110e6, 0.01),
     ("bert-large", 340e6, 0.02), ("llama-2-13b", 13e9, 0.005), ("llama-2-70b", 70e9, 0.02),
     ("llama-3-8b", 8e9, 0.005), ("qwen2-0.5b", 0.5e9, 0.02),
+    ("llama-3-70b", 70.6e9, 0.001), ("qwen2-7b", 7.6e9, 0.005), ("qwen2-72b", 72.7e9, 0.001),
+    ("gemma-2b", 2.5e9, 0.005), ("gemma-7b", 8.5e9, 0.005), ("yi-34b", 34.4e9, 0.001),
+    ("codellama-34b", 33.7e9, 0.002),
 ])
 def test_presets_agree_with_their_published_labels(name, published, tolerance):
     assert abs(calc.report(name).params_total - published) <= tolerance * published
+
+
+@pytest.mark.parametrize("name, exact", [
+    ("llama-3-70b", 70_553_706_496), ("gemma-7b", 8_537_680_896), ("gemma-2b", 2_506_172_416),
+    ("qwen2-7b", 7_615_616_512), ("qwen2-72b", 72_706_203_648), ("yi-34b", 34_388_917_248),
+    ("codellama-34b", 33_743_970_304),
+])
+def test_presets_give_the_exact_counts_their_checkpoints_report(name, exact):
+    """The totals the Hugging Face checkpoints report (safetensors metadata and model cards)."""
+    assert calc.report(name).params_total == exact
 
 
 def test_gpt3_table_oddities_are_explained():
@@ -208,7 +221,8 @@ def test_every_preset_has_a_source_and_reports():
                 *(f"qwen3-{s}" for s in ("0.6b", "1.7b", "4b", "8b", "14b", "32b")), "qwen3-30b-a3b",
                 "qwen3-235b-a22b", "gemma-2-2b", "gemma-2-9b", "gemma-2-27b", "gemma-3-1b", "gemma-3-4b",
                 "gemma-3-12b", "gemma-3-27b", "phi-3-mini", "phi-4", "mistral-nemo", "mixtral-8x22b", "deepseek-r1",
-                "gpt-oss-20b", "gpt-oss-120b", "olmo-2-7b", "olmo-2-13b"}
+                "gpt-oss-20b", "gpt-oss-120b", "olmo-2-7b", "olmo-2-13b",
+                "llama-3-70b", "gemma-2b", "gemma-7b", "qwen2-7b", "qwen2-72b", "yi-34b", "codellama-34b"}
     assert expected <= set(names)          # presets are added over time; none may go
     for name in names:
         p = calc.preset(name)

@@ -50,7 +50,7 @@ def test_every_buildable_preset_is_checked():
     assert "grok-1" not in BUILDABLE  # published-only
     assert len(BUILDABLE) == len(PRESETS) - 1
     for family in ("gpt2", "gpt3", "bert", "llama", "mistral", "mixtral", "qwen2", "deepseek_v3", "qwen3", "qwen3_moe",
-                   "gemma2", "gemma3_text", "gemma3", "phi3", "olmo2", "gpt_oss"):
+                   "gemma", "gemma2", "gemma3_text", "gemma3", "phi3", "olmo2", "gpt_oss"):
         assert any(PRESETS[name]["family"] == family for name in BUILDABLE), family
 
 
@@ -173,6 +173,14 @@ def qwen2_moe_configs(draw):
 
 
 @st.composite
+def gemma_configs(draw):
+    cfg = draw(_decoder_base("gemma"))
+    cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
+    cfg.update(attention_bias=draw(st.booleans()))
+    return cfg
+
+
+@st.composite
 def gemma2_configs(draw):
     cfg = draw(_decoder_base("gemma2"))
     cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
@@ -233,7 +241,7 @@ FAMILY_STRATEGIES = {
     "gpt2": gpt2_configs(), "bert": bert_configs(), "llama": llama_configs(), "mistral": mistral_configs(),
     "qwen2": qwen2_configs(), "mixtral": mixtral_configs(), "deepseek_v3": deepseek_v3_configs(),
     "qwen3": qwen3_configs(), "qwen3_moe": qwen3_moe_configs(), "qwen2_moe": qwen2_moe_configs(),
-    "gemma2": gemma2_configs(), "gemma3_text": gemma3_text_configs(), "gemma3": gemma3_configs(),
+    "gemma": gemma_configs(), "gemma2": gemma2_configs(), "gemma3_text": gemma3_text_configs(), "gemma3": gemma3_configs(),
     "phi3": phi3_configs(), "olmo2": olmo2_configs(), "gpt_oss": gpt_oss_configs(),
     "deepseek_v2": deepseek_v2_configs(),
 }

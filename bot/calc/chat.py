@@ -174,8 +174,10 @@ def _part(s: Slots) -> CalcAnswer | None:
         return part_answer(parts.embedding_and_head(vocab, d, False), [*s.taken, "untied (not stated)"],
                            parts.embedding_and_head(vocab, d, True), "Tied (the head shares the embedding)")
     if s.part == "attention" and d:
-        heads, kv = dims.get("heads"), dims.get("kv_heads")
-        return _both(s, lambda b: parts.attention(d, heads, kv, b), False, "with biases", "without biases")
+        heads, kv, head_dim = dims.get("heads"), dims.get("kv_heads"), dims.get("head_dim")
+        if heads and not head_dim:
+            s.taken = [*s.taken, f"head size d / heads = {d // heads:,} (not stated)"]
+        return _both(s, lambda b: parts.attention(d, heads, kv, b, head_dim), False, "with biases", "without biases")
     if s.part == "ffn" and d:
         inner = dims.get("ffn") or 4 * d
         taken = [*s.taken] + ([] if "ffn" in dims else [f"inner width 4 × {d:,} (not stated)"])

@@ -342,6 +342,17 @@ def _qwen2_moe(r: _Reader) -> dict[str, Any]:
     return out
 
 
+def _gemma1(r: _Reader) -> dict[str, Any]:
+    """The first Gemma: Llama's layout with a free head_dim (256 by default), two norms per block and a
+    tied head."""
+    out = _llama_like(r, kv_default="heads", qkv_bias=False, sliding=False, tie_default=True)
+    if out["head_dim"] is None:
+        out["head_dim"] = r.optional("head_dim", 256)
+    bias = r.flag("attention_bias", False)  # GemmaConfig has no switch for MLP biases: there are none
+    out.update(qkv_bias=bias, out_bias=bias)
+    return _heads_divide_hidden(r, out)
+
+
 def _gemma(r: _Reader, *, qk_norm: str) -> dict[str, Any]:
     """Gemma 2 and 3: free head_dim, four norms per block, tied head, alternating sliding/full layers."""
     out = _llama_like(r, kv_default="4", qkv_bias=False, sliding=False, tie_default=True)
@@ -452,7 +463,7 @@ def _deepseek_v2(r: _Reader) -> dict[str, Any]:
 READERS: dict[str, Callable[[_Reader], dict[str, Any]]] = {
     "gpt2": _gpt2, "bert": _bert, "llama": _llama, "mistral": _mistral, "qwen2": _qwen2,
     "mixtral": _mixtral, "deepseek_v3": _deepseek_v3, "qwen3": _qwen3, "qwen3_moe": _qwen3_moe,
-    "qwen2_moe": _qwen2_moe, "gemma2": _gemma2, "gemma3_text": _gemma3_text, "gemma3": _gemma3, "phi3": _phi3,
+    "qwen2_moe": _qwen2_moe, "gemma": _gemma1, "gemma2": _gemma2, "gemma3_text": _gemma3_text, "gemma3": _gemma3, "phi3": _phi3,
     "olmo2": _olmo2, "gpt_oss": _gpt_oss, "deepseek_v2": _deepseek_v2,
 }
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(READERS)

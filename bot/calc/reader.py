@@ -301,6 +301,8 @@ def _dims(text: str) -> dict[str, int]:
                    r"\b(?:n_layers?|num_hidden_layers|layers|depth)\s*(?:of|=|:)?\s*(\d+)\b"],
         "heads": [r"\b(\d+)\s+(?:attention\s+|query\s+|q\s+)?heads\b",
                   r"\b(?:n_heads?|num_attention_heads|heads)\s*(?:=|:)\s*(\d+)\b"],
+        "head_dim": [r"\b(?:head_dim|head[_ ]size|head dim(?:ension)?|dim(?:ension)? per head)\s*(?:of|=|:|is)?\s*(\d+)\b",
+                     r"\bheads? of (?:size |dimension |width )?(\d+)\b", r"\b(\d+)[- ]?(?:dim(?:ensional)?|d) heads\b"],
         "kv_heads": [r"\b(\d+)\s+(?:kv|key[- ]value|k/v)\s+heads\b", r"\b(?:n_kv_heads|num_key_value_heads|kv heads)\s*"
                                                                     r"(?:=|:)?\s*(\d+)\b"],
         "ffn": [r"\b(?:ffn|mlp|intermediate|feed[- ]?forward|d_ff|inner)(?:[_ ](?:size|dim|width))?\s*"
