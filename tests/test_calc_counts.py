@@ -130,7 +130,7 @@ def test_presets_agree_with_their_published_labels(name, published, tolerance):
 @pytest.mark.parametrize("name, exact", [
     ("llama-3-70b", 70_553_706_496), ("gemma-7b", 8_537_680_896), ("gemma-2b", 2_506_172_416),
     ("qwen2-7b", 7_615_616_512), ("qwen2-72b", 72_706_203_648), ("yi-34b", 34_388_917_248),
-    ("codellama-34b", 33_743_970_304),
+    ("codellama-34b", 33_743_970_304), ("tinyllama-1.1b", 1_100_048_384),
 ])
 def test_presets_give_the_exact_counts_their_checkpoints_report(name, exact):
     """The totals the Hugging Face checkpoints report (safetensors metadata and model cards)."""
@@ -222,7 +222,7 @@ def test_every_preset_has_a_source_and_reports():
                 "qwen3-235b-a22b", "gemma-2-2b", "gemma-2-9b", "gemma-2-27b", "gemma-3-1b", "gemma-3-4b",
                 "gemma-3-12b", "gemma-3-27b", "phi-3-mini", "phi-4", "mistral-nemo", "mixtral-8x22b", "deepseek-r1",
                 "gpt-oss-20b", "gpt-oss-120b", "olmo-2-7b", "olmo-2-13b",
-                "llama-3-70b", "gemma-2b", "gemma-7b", "qwen2-7b", "qwen2-72b", "yi-34b", "codellama-34b"}
+                "llama-3-70b", "gemma-2b", "gemma-7b", "qwen2-7b", "qwen2-72b", "yi-34b", "codellama-34b", "tinyllama-1.1b"}
     assert expected <= set(names)          # presets are added over time; none may go
     for name in names:
         p = calc.preset(name)
