@@ -111,14 +111,16 @@ _SOCIAL = re.compile(
     r"^(?:hi|hello|hey|dear \w+|greetings|good (?:morning|afternoon|evening)|thanks?|thank you|thx|ty|"
     r"cheers|regards|best(?: regards| wishes)?|kind regards|sincerely|much appreciated|appreciate (?:it|any)|"
     r"i appreciate|any help|any (?:advice|suggestions?|pointers?|guidance)(?: would be| is)? (?:appreciated|welcome)|"
-    r"help (?:me )?please|please help|edit|update|tl;?dr|sorry for|apologies)\b[^?]*$", re.I)
+    r"help (?:me )?please|please help|edit|update|tl;?dr|sorry for|apologies|"
+    r"(?:great|nice|amazing|awesome|excellent|impressive|fantastic) (?:work|job|repo|project|paper|model)s?)\b[^?]*$", re.I)
 
 #: What opens a sentence that goes on to say something: "Hi all, I am fine-tuning ...", "Thanks for the
 #: great work! ...", "Edit: the file is 26 GB". The opener goes; the rest of the sentence stays.
 _OPENER = re.compile(
     r"^(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))(?:\s+(?:all|everyone|everybody|there|guys|"
     r"folks|team|friends|@?[\w-]+))?\s*[,!:.]+|(?:thanks?|thank you)(?: (?:so |very )?much)?(?: for [^,.!?]{0,60})?"
-    r"\s*[,!.]+|(?:edit|update|tl;?dr)\s*\d*\s*[:\-]+)\s*(?=\S)", re.I)
+    r"\s*[,!.]+|(?:edit|update|tl;?dr)\s*\d*\s*[:\-]+|(?:a |one )?(?:quick|small|simple|short|noob|newbie|dumb|stupid|"
+    r"silly|basic) question\s*[:,\-]+)\s*(?=\S)", re.I)
 
 
 def _unsocial(sentence: str) -> str:
@@ -132,8 +134,11 @@ def _unsocial(sentence: str) -> str:
 _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected behaviou?r|steps to reproduce|"
                r"describe the bug|additional context|anything else|relevant log output|system info|environment|"
                r"reproduction|motivation|your contribution|is there an existing issue for this|os|gpu|cpu|"
-               r"(?:ollama|python|pytorch|transformers|cuda) version)")
+               r"(?:ollama|python|pytorch|transformers|cuda) version|describe the question|feature request|"
+               r"is your (?:feature request|question|issue) related to a problem(?:\??\s*please describe)?|"
+               r"describe the solution you'?d like|describe alternatives you'?ve considered)")
 _FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\s*[?:]?(?=\s*(?:$|#|[\u3000-\u9fff]|(?-i:[A-Z])))"
+                   r"|\*\*\s*" + _FORM_LABEL + r"\s*[?:.]?\s*\*\*"
                    r"|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL + r"\b\s*[?:]?"
                    r"|\b" + _FORM_LABEL + r"\s*\|\s*[\u4e00-\u9fff]{2,8}\s*[?:？：]?", re.I | re.M)
 # (a "### What happened to the weights?" heading is the asker's question, not the form's)
@@ -181,7 +186,7 @@ _ASKING_PHRASE = re.compile(
     r"\b(?:i(?:\s+am|'m)?\s+(?:wonder(?:ing)?|curious|confused|not sure|unsure|puzzled)|i don'?t (?:understand|get|know)|"
     r"i do not (?:understand|get|know)|i can'?t (?:understand|figure)|(?:please |can you |could you )?explain|"
     r"tell me|help me understand|want(?:ed)? to (?:know|understand|ask)|(?:would|'d) like to (?:know|understand|ask)|like to know|"
-    r"my question is|(?:i have|here is|here's) a question|"
+    r"my question is|"
     r"is (?:this|that|it) (?:normal|expected|correct|right|true)|am i (?:missing|wrong|right)|"
     r"what (?:is|are) the (?:difference|reason)|the reason (?:for|behind|why)|show me|"
     r"吗|呢|什么|多少|怎么|为什么|是否|如何|哪)", re.I)
@@ -294,7 +299,8 @@ def read_post(post: object) -> Post:
         parts.append(Part(text, kinds[i], "" if leans else _with_context(sentences, i, asking)))
     focus = _limit(" ".join(dict.fromkeys(p.text for p in parts)))
     prose = _limit(" ".join(sentences))
-    facts = " ".join(s for i, s in enumerate(sentences) if i not in used and _FACT.search(s))
+    facts = " ".join(s for i, s in enumerate(sentences)
+                     if i not in used and _FACT.search(s) and not _VERSIONS.fullmatch(s))
     return Post(text=whole, focus=focus, parts=tuple(_merge(parts)), facts=_limit(facts), prose=prose,
                 opening=sentences[0])
 
@@ -323,6 +329,13 @@ def _unframed(sentence: str) -> str:
     text = " ".join(text.split())
     return text[:1].upper() + text[1:] if re.search(r"[^\W\d_]{3}", text) else sentence
 
+
+#: A line of an issue's environment section ("- transformers 4.40", "OS: Ubuntu 20.04 Python: 3.10"):
+#: software versions, never numbers the calculator should read.
+_SOFTWARE = (r"(?:os|python|py|pytorch|torch|transformers|cuda|cudnn|nvidia driver|driver|platform|peft|accelerate|"
+             r"vllm|bitsandbytes|deepspeed|ubuntu|debian|centos|windows|macos|linux|ollama|llama\.cpp|flash[- ]?attn|"
+             r"xformers|trl|version|versions|system)")
+_VERSIONS = re.compile(r"(?:[-*•]\s*)?(?:" + _SOFTWARE + r"\b[\s:=]*(?:v?\d+(?:\.\d+)*[\w.+-]*)?[\s,;]*)+", re.I)
 
 #: A statement the calculator may need: a number, or a number format ("w/o quantization", "in bf16").
 _FACT = re.compile(r"\d|quanti[sz]|量化|精度|\bprecision\b|\bfloat\b|\bhalf\b", re.I)

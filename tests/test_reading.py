@@ -232,3 +232,19 @@ def test_how_to_use_several_gpus_is_a_usage_question():
     assert kind_of("How can I use both GPUs?") == "usage"
     assert kind_of("how to use multiple GPUs for inference") == "usage"
     assert kind_of("How many GPUs does a 70B model need?") == "numeric"
+
+
+def test_issue_forms_in_bold_and_environment_lines_are_not_the_question():
+    post = read_post("**Is your feature request related to a problem? Please describe.**\nThe card says 7B but the "
+                     "download is 15GB.\n**Describe the solution you'd like**\nExplain why the file is bigger than 7GB.")
+    assert [p.kind for p in post.parts] == ["why"]
+    post = read_post("My 13B model reports 13015864320 parameters. Why not exactly 13B?\n### Environment\n"
+                     "- transformers 4.40\n- torch 2.2\n- OS: Ubuntu 20.04, Python: 3.10\n- GPU: A100 80GB")
+    assert "4.40" not in post.facts and "20.04" not in post.facts
+    assert "A100 80GB" in post.facts  # hardware is a fact the calculator reads
+
+
+def test_praise_and_quick_question_openers_are_not_searched():
+    post = read_post("Great work! Quick question: what's the difference between base and instruct weights?")
+    assert post.focus == "What's the difference between base and instruct weights?"
+    assert not read_post("I have a question regarding LoRA. Does merging add parameters?").parts[0].text.startswith("I have")
