@@ -159,3 +159,81 @@ def test_attention_projection_shapes():
                   "64 × 128 = 8,192", "8 × 128 = 1,024"):
         assert shown in section
     assert "768 × 2,304" in _section("transformer-anatomy.md", "What shapes are the Q, K, V and output (o_proj) matrices in multi-head attention?")
+
+
+
+# kb2-gaps: optimiser state, fp32 upcast, classification heads and depth up-scaling.
+# Shapes from the official configs: Llama 2 7B (6,738,415,616 parameters), Llama 3 8B (vocab 128,256,
+# width 4,096, 32 layers, untied head), BERT-base (width 768; body 109,482,240 with pooler) and
+# Mistral 7B (width 4,096, MLP 14,336, 8 key-value heads of 128, vocab 32,000, untied head).
+
+LLAMA3_8B = {"vocab": 128_256, "d": 4096, "layers": 32}
+MISTRAL_7B = {"vocab": 32_000, "d": 4096, "d_ff": 14_336, "kv": 1024, "layers": 32}
+
+
+def _mistral_layer() -> int:
+    d, kv, d_ff = MISTRAL_7B["d"], MISTRAL_7B["kv"], MISTRAL_7B["d_ff"]
+    return 2 * d * d + 2 * d * kv + 3 * d * d_ff + 2 * d
+
+
+def _mistral_total(layers: int) -> int:
+    return layers * _mistral_layer() + 2 * MISTRAL_7B["vocab"] * MISTRAL_7B["d"] + MISTRAL_7B["d"]
+
+
+def test_mistral_shapes_match_the_published_count():
+    assert _mistral_layer() == 218_112_000
+    assert _mistral_total(32) == 7_241_732_096  # the calculator's mistral-7b preset
+    assert _mistral_total(48) == 10_731_524_096
+
+
+KB2_CASES = [
+    ("optimizer-settings.md", "How much memory does an 8-bit optimiser such as AdamW8bit save?",
+     [LLAMA2_7B["total"], LLAMA2_7B["total"] * 2 * 4, LLAMA2_7B["total"] * 2 * 1]),
+    ("fine-tuning-setup.md", "Why does prepare_model_for_kbit_training make my QLoRA model use more memory?",
+     [LLAMA3_8B["vocab"] * LLAMA3_8B["d"], 2 * LLAMA3_8B["vocab"] * LLAMA3_8B["d"],
+      2 * 2 * LLAMA3_8B["vocab"] * LLAMA3_8B["d"], LLAMA3_8B["layers"] * 2 * LLAMA3_8B["d"] + LLAMA3_8B["d"]]),
+    ("fine-tuning-setup.md", 'What does "Some weights were not initialized from the model checkpoint and are newly initialized" mean?',
+     [768 * 2 + 2]),
+    ("model-merging.md", "How can a merged model, such as a frankenmerge, have more parameters than the models it came from?",
+     [_mistral_total(48), _mistral_total(32)]),
+    ("model-merging.md", "How did SOLAR 10.7B get 10.7 billion parameters from a 7B model?",
+     [_mistral_layer(), _mistral_total(0), 16 * _mistral_layer(), _mistral_total(32), _mistral_total(48)]),
+    ("examples/gradient-clipping-and-optimizer-state.md", "How much memory does Adam's state take for Llama 2 7B in 32 and in 8 bits?",
+     [LLAMA2_7B["total"], LLAMA2_7B["total"] * 8, LLAMA2_7B["total"] * 2, LLAMA2_7B["total"] * 6]),
+    ("examples/new-classification-head.md", "How many new parameters does BERT-base get for two labels?",
+     [768 * 2, 768 * 2 + 2, 768 * 5 + 5]),
+    ("examples/new-classification-head.md", "What is the total, and how much of it is new?",
+     [109_482_240, 109_482_240 + 768 * 2 + 2]),
+    ("examples/new-classification-head.md", "Why is RoBERTa-base's head bigger?",
+     [768 * 768 + 768, 768 * 2 + 2, 768 * 768 + 768 + 768 * 2 + 2]),
+    ("examples/depth-upscaling-solar.md", "How many parameters does one Mistral 7B layer have?",
+     [2 * 4096 * 4096 + 2 * 4096 * 1024, 3 * 4096 * 14_336, 2 * 4096, _mistral_layer()]),
+    ("examples/depth-upscaling-solar.md", "What lies outside the layers?", [_mistral_total(0)]),
+    ("examples/depth-upscaling-solar.md", "What are the totals for 32 and 48 layers?",
+     [_mistral_total(32), _mistral_total(48), 16 * _mistral_layer()]),
+    ("examples/depth-upscaling-solar.md", "How much memory do the two models need in fp16?",
+     [2 * _mistral_total(32), 2 * _mistral_total(48)]),
+]
+
+
+@pytest.mark.parametrize("name,heading,values", KB2_CASES, ids=[c[1][:50] for c in KB2_CASES])
+def test_kb2_section_states_the_recomputed_numbers(name, heading, values):
+    section = _section(name, heading)
+    for value in values:
+        shown = f"{value:,}" if value >= 1000 else str(value)
+        assert shown in section, f"{name} '{heading}': {shown} is not written"
+
+
+def test_kb2_rounded_figures():
+    # Adam state: 53.9 GB -> 13.5 GB, saving 40.4 GB; upcast 2.1 GB; head share 0.0014%; fp16 14.5 / 21.5 GB.
+    assert (round(LLAMA2_7B["total"] * 8 / 1e9, 1), round(LLAMA2_7B["total"] * 2 / 1e9, 1),
+            round(LLAMA2_7B["total"] * 6 / 1e9, 1)) == (53.9, 13.5, 40.4)
+    assert round(4 * LLAMA3_8B["vocab"] * LLAMA3_8B["d"] / 1e9, 1) == 2.1
+    assert round(100 * 1538 / 109_483_778, 4) == 0.0014
+    assert (round(2 * _mistral_total(32) / 1e9, 1), round(2 * _mistral_total(48) / 1e9, 1)) == (14.5, 21.5)
+    # Gradient clipping: (3, 4) has norm 5; scaled by 1/5 it is (0.6, 0.8) with norm 1.
+    assert (3 ** 2 + 4 ** 2) ** 0.5 == 5
+    assert (3 * 0.2, 4 * 0.2) == pytest.approx((0.6, 0.8))
+    assert (0.6 ** 2 + 0.8 ** 2) ** 0.5 == pytest.approx(1)
+    section = _section("examples/gradient-clipping-and-optimizer-state.md", "How is a gradient of (3, 4) clipped to max_grad_norm 1?")
+    assert "= 5" in section and "= 0.6" in section and "= 0.8" in section
