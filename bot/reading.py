@@ -105,6 +105,11 @@ _NOISE_LINE = re.compile(
       | "[\w.-]+"\s*:\s*.+,?\s*$                             # "key": value
       | \w+\s*=\s*\S+\s*$                                    # key=value (config, env)
       | at\ [\w.$<>]+\(.*\)\s*$                              # stack frames
+      | [^|]*\d{1,3}%\s*\|[^|]*\|\s*\d+/\d+                      # progress bars (tqdm)
+      | (?:@[\w-]+[\s,]*)+$                                   # @mentions of maintainers
+      | [-*+]?\s*`?[\w\ .()/?+-]{0,40}?\b(?:version|platform|python|pytorch|torch|transformers|cuda|cudnn|os
+          |operating\ system|driver|accelerate|peft|vllm|bitsandbytes|deepspeed)\b[\w\ .()/?+`-]{0,30}:\s*
+          `?v?[\w.+/-]+`?(?:\s*\([^)]*\))?\s*$                     # environment: "- Python version: 3.10.13"
     )""", re.I | re.X)
 #: Whole sentences that ask nothing: greetings, thanks, sign-offs.
 _SOCIAL = re.compile(
@@ -136,7 +141,8 @@ _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected 
                r"reproduction|motivation|your contribution|is there an existing issue for this|os|gpu|cpu|"
                r"(?:ollama|python|pytorch|transformers|cuda) version|describe the question|feature request|"
                r"is your (?:feature request|question|issue) related to a problem(?:\??\s*please describe)?|"
-               r"describe the solution you'?d like|describe alternatives you'?ve considered)")
+               r"describe the solution you'?d like|describe alternatives you'?ve considered|who can help|"
+               r"information|tasks|expected behaviou?r|system info(?:rmation)?)")
 _FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\s*[?:]?(?=\s*(?:$|#|[\u3000-\u9fff]|(?-i:[A-Z])))"
                    r"|\*\*\s*" + _FORM_LABEL + r"\s*[?:.]?\s*\*\*"
                    r"|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL + r"\b\s*[?:]?"

@@ -248,3 +248,15 @@ def test_praise_and_quick_question_openers_are_not_searched():
     post = read_post("Great work! Quick question: what's the difference between base and instruct weights?")
     assert post.focus == "What's the difference between base and instruct weights?"
     assert not read_post("I have a question regarding LoRA. Does merging add parameters?").parts[0].text.startswith("I have")
+
+
+def test_the_transformers_issue_form_leaves_only_the_question():
+    post = read_post("### System Info\n- `transformers` version: 4.38.2\n- Platform: Linux-5.15.0-x86_64\n"
+                     "- PyTorch version (GPU?): 2.2.1+cu121 (True)\n\n### Who can help?\n@someone @other\n\n"
+                     "### Reproduction\nLoading checkpoint shards: 100%|██████████| 2/2 [00:05<00:00,  2.61s/it]\n"
+                     "### Expected behavior\nMy 4-bit model reports half the parameters. Why?")
+    assert [p.text for p in post.parts] == ["My 4-bit model reports half the parameters. Why?"]
+    assert "2.2.1" not in post.facts and "2/2" not in post.facts
+    # a question that starts with a library's name is still a question
+    assert read_post("Transformers: why does the model have 7B parameters?").focus == \
+        "Transformers: why does the model have 7B parameters?"
