@@ -107,6 +107,8 @@ _NOISE_LINE = re.compile(
       | at\ [\w.$<>]+\(.*\)\s*$                              # stack frames
       | [^|]*\d{1,3}%\s*\|[^|]*\|\s*\d+/\d+                      # progress bars (tqdm)
       | (?:@[\w-]+[\s,]*)+$                                   # @mentions of maintainers
+      | [-*+]\s*\[[xX\ ]\]\s                                  # an issue form's checkboxes
+      | _?no\ response_?\s*$                                   # an issue form's empty field
       | [-*+]?\s*`?[\w\ .()/?+-]{0,40}?\b(?:version|platform|python|pytorch|torch|transformers|cuda|cudnn|os
           |operating\ system|driver|accelerate|peft|vllm|bitsandbytes|deepspeed)\b[\w\ .()/?+`-]{0,30}:\s*
           `?v?[\w.+/-]+`?(?:\s*\([^)]*\))?\s*$                     # environment: "- Python version: 3.10.13"
@@ -142,8 +144,14 @@ _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected 
                r"(?:ollama|python|pytorch|transformers|cuda) version|describe the question|feature request|"
                r"is your (?:feature request|question|issue) related to a problem(?:\??\s*please describe)?|"
                r"describe the solution you'?d like|describe alternatives you'?ve considered|who can help|"
-               r"information|tasks|expected behaviou?r|system info(?:rmation)?)")
-_FORM = re.compile(r"#{1,6}\s*" + _FORM_LABEL + r"\s*[?:]?(?=\s*(?:$|#|[\u3000-\u9fff]|(?-i:[A-Z])))"
+               r"information|tasks|expected behaviou?r|system info(?:rmation)?|your current environment|"
+               r"how would you like to use \w+|before submitting a new issue\.*|name and version|operating systems?|"
+               r"which [\w.]+ modules do you know to be affected|command line|first bad commit|"
+               r"problem description(?: & steps to reproduce)?|"
+               r"is there an existing (?:issue|answer)(?: / discussion)? for this(?: in faq)?|"
+               r"i have searched (?:the )?(?:existing issues(?: / discussions)?|faq))")
+_FORM = re.compile(r"#{1,6}[^\n|#]{1,60}\|\s*" + _FORM_LABEL + r"\s*[?:]?"  # "### 当前行为 | Current Behavior"
+                   r"|#{1,6}\s*" + _FORM_LABEL + r"\s*[?:]?(?=\s*(?:$|#|[\u3000-\u9fff]|(?-i:[A-Z])))"
                    r"|\*\*\s*" + _FORM_LABEL + r"\s*[?:.]?\s*\*\*"
                    r"|(?:[\u4e00-\u9fff]{2,8}\s*\|\s*)" + _FORM_LABEL + r"\b\s*[?:]?"
                    r"|\b" + _FORM_LABEL + r"\s*\|\s*[\u4e00-\u9fff]{2,8}\s*[?:？：]?", re.I | re.M)

@@ -260,3 +260,16 @@ def test_the_transformers_issue_form_leaves_only_the_question():
     # a question that starts with a library's name is still a question
     assert read_post("Transformers: why does the model have 7B parameters?").focus == \
         "Transformers: why does the model have 7B parameters?"
+
+
+def test_other_issue_forms_leave_only_the_question():
+    chinese = ("### 是否已有关于该错误的issue或讨论？ | Is there an existing issue / discussion for this?\n\n"
+               "- [X] 我已经搜索过已有的issues和讨论 | I have searched the existing issues / discussions\n\n"
+               "### 当前行为 | Current Behavior\n\n请问全参数微调72B需要多少显存？\n\n### 期望行为 | Expected Behavior\n\n"
+               "_No response_\n\n### 运行环境 | Environment\n\n- OS: Ubuntu 20.04\n- Python: 3.10\n")
+    assert [p.text for p in read_post(chinese).parts] == ["请问全参数微调72B需要多少显存？"]
+    vllm = ("### Your current environment\n\nvLLM Version: 0.5.0\n\n### How would you like to use vllm\n\n"
+            "I run a 70B model in 4-bit on two 24GB cards. Is 48GB enough?")
+    post = read_post(vllm)
+    assert [p.text for p in post.parts] == ["I run a 70B model in 4-bit on two 24GB cards. Is 48GB enough?"]
+    assert "0.5.0" not in post.facts and "environment" not in post.prose.lower()
