@@ -223,3 +223,20 @@ def test_an_attention_block_with_a_head_size_of_its_own():
     assert answer is not None and "3,072 × 4,096" in answer.markdown and "50,331,648" in answer.markdown
     plain = route("how many parameters does one attention layer with d_model 3072 and 16 heads have?")
     assert plain is not None and "head size d / heads = 192 (not stated)" in plain.markdown
+
+
+@pytest.mark.parametrize(("question", "total"), [
+    # out x in x kh x kw + out biases (PyTorch nn.Conv2d, Keras Conv2D; both have biases by default)
+    ("Calculate the number of parameters of a CNN layer with 64 filters of 3x3 on 32 input channels", "18,496"),
+    ("how many parameters in nn.Conv2d(3, 64, kernel_size=3)?", "1,792"),
+    ("Conv2D(32, (3, 3), input_shape=(28, 28, 1)) how many params", "320"),
+    ("a conv layer with 16 filters of 5x5 on an RGB image: number of parameters?", "1,216"),
+])
+def test_convolutions_are_counted(question, total):
+    answer = route(question)
+    assert answer is not None and f"has {total} parameters" in answer.markdown
+
+
+def test_a_convolution_not_fully_described_goes_to_the_knowledge_base():
+    assert route("how many parameters does a convolutional layer have?") is None
+    assert route("how many parameters in a CNN?") is None

@@ -146,6 +146,24 @@ def lora(rank: int, shapes: list[tuple[str, int, int]], layers: int) -> PartCoun
     return PartCount(f"LoRA adapters of rank {rank} on {where}{per}", rows, plural=True)
 
 
+def conv(in_channels: int, out_channels: int, kernel: tuple[int, ...], bias: bool = True) -> PartCount:
+    """A convolution (nn.Conv1d/2d/3d, Keras Conv2D): one kernel of in_channels × kernel size per output
+    channel, plus one bias per output channel; the image size adds nothing."""
+    cin, cout = check_int("in_channels", in_channels), check_int("out_channels", out_channels)
+    size = 1
+    for k in kernel:
+        size *= check_int("kernel_size", k)
+    shape = " × ".join(_c(k) for k in kernel)
+    rows = [Row("Weights", cout * cin * size,
+                f"{_c(cout)} filter{'s' * (cout != 1)} × {_c(cin)} channel{'s' * (cin != 1)} × {shape}")]
+    if bias:
+        rows.append(Row("Biases", cout, f"one per filter: {_c(cout)}"))
+    note = ("The input's height and width add no parameters: the same kernel slides over every position, which is "
+            "why a convolution has far fewer parameters than a dense layer on the same image.")
+    return PartCount(article(f"{len(kernel)}D convolution, {_c(cin)} → {_c(cout)} channels, {shape} kernel"),
+                     tuple(rows), (note,))
+
+
 def recurrent(kind: str, inputs: int, hidden: int) -> PartCount:
     """PyTorch's nn.LSTM/nn.GRU: 4 (or 3) gates, each with input and recurrent weights and two bias vectors."""
     inputs, hidden = check_int("input_size", inputs), check_int("hidden_size", hidden)

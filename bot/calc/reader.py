@@ -330,6 +330,7 @@ def _dims(text: str) -> dict[str, int]:
 
 _PART_WORDS: list[tuple[str, str]] = [
     ("lora", r"\blora\b"),
+    ("conv", r"\bconv(?:olution(?:al)?)?(?:[123]d)?\b|\bcnn\b|\bfilters?\b|\bkernel(?:s|_size)?\b"),
     ("lstm", r"\blstm\b"), ("gru", r"\bgru\b"),
     ("regression", r"\b(?:linear|logistic) regression\b"),
     ("line", r"\by\s*=\s*[amw]\s*\*?\s*x\s*\+\s*[bc]\b|\bstraight line\b"),
@@ -345,9 +346,51 @@ _PART_WORDS: list[tuple[str, str]] = [
 ]
 
 
+def conv_shape(text: str) -> tuple[int, int, tuple[int, ...]] | None:
+    """A convolution's input channels, output channels (filters) and kernel size, from the words or the
+    constructor: "64 filters of 3 x 3 on 32 input channels", "nn.Conv2d(3, 64, kernel_size=3)",
+    "Conv2D(32, (3, 3), input_shape=(28, 28, 1))". None when one of them is not said."""
+    dims = 2 if not re.search(r"\bconv(?:olution(?:al)?)?\s*([13])d\b", text) else int(
+        re.search(r"\bconv(?:olution(?:al)?)?\s*([13])d\b", text).group(1))
+    m = re.search(r"\bconv[123]d\s*\(\s*(?:in_channels\s*=\s*)?(\d+)\s*,\s*(?:out_channels\s*=\s*)?(\d+)\s*,\s*"
+                  r"(?:kernel_size\s*=\s*)?\(?\s*(\d+)(?:\s*,\s*(\d+))?", text)
+    if m:  # PyTorch: in, out, kernel
+        k = int(m.group(3))
+        return int(m.group(1)), int(m.group(2)), (k, int(m.group(4))) if m.group(4) else (k,) * dims
+    cin = cout = None
+    kernel: tuple[int, ...] | None = None
+    m = re.search(r"\bconv[123]d\s*\(\s*(?:filters\s*=\s*)?(\d+)\s*,\s*(?:kernel_size\s*=\s*)?\(?\s*(\d+)"
+                  r"(?:\s*,\s*(\d+))?", text)
+    if m:  # Keras: filters, kernel; the channels come from input_shape
+        cout, k = int(m.group(1)), int(m.group(2))
+        kernel = (k, int(m.group(3))) if m.group(3) else (k,) * dims
+        shape = re.search(r"\binput_shape\s*=\s*\(\s*(?:\d+\s*,\s*)*(\d+)\s*,?\s*\)", text)
+        cin = int(shape.group(1)) if shape else None
+    if kernel is None:
+        m = re.search(r"\b(\d+)\s*(?:x|by|\*)\s*(\d+)(?:\s*(?:x|by|\*)\s*(\d+))?(?=[^\d]{0,25}\b(?:kernels?|filters?|"
+                      r"conv\w*|window)\b)|\b(?:kernels?|filters?|kernel size|kernel_size)\s*(?:of|=|:|is|size)?\s*"
+                      r"(?:size\s*)?\(?(\d+)\s*(?:x|by|\*|,)\s*(\d+)", text)
+        if m:
+            kernel = tuple(int(g) for g in (m.group(1), m.group(2), m.group(3)) if g) if m.group(1) else \
+                (int(m.group(4)), int(m.group(5)))
+    if cout is None:
+        m = re.search(r"\b(\d+)\s+(?:\w+\s+)?(?:filters|kernels|output channels|feature maps|out channels)\b|"
+                      r"\bout_channels\s*=\s*(\d+)", text)
+        cout = int(m.group(1) or m.group(2)) if m else None
+    if cin is None:
+        m = re.search(r"\b(\d+)\s+(?:input\s+|in\s+)?channels?\b(?!\s*(?:out|output))|\bin_channels\s*=\s*(\d+)|"
+                      r"\b(?:input|image)s?\s+(?:with|of|has|have)\s+(\d+)\s+channels?\b", text)
+        cin = int(next(g for g in m.groups() if g)) if m else (3 if re.search(r"\brgb\b", text) else None)
+    if cin is None or cout is None or kernel is None:
+        return None
+    return cin, cout, kernel
+
+
 def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> str | None:
     for name, pattern in _PART_WORDS:
         if re.search(pattern, text):
+            if name == "conv" and conv_shape(text) is None:
+                continue  # "conv-free", a CNN in general, a CUDA kernel: not a convolution to count
             if name in ("linear", "ffn") and widths is not None and len(widths) > 2:
                 return "layers"
             if name == "embedding" and re.search(r"\bhead\b|\bunembedding\b|\btied\b|\buntied\b|\btie\b", text):
