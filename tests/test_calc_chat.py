@@ -240,3 +240,15 @@ def test_convolutions_are_counted(question, total):
 def test_a_convolution_not_fully_described_goes_to_the_knowledge_base():
     assert route("how many parameters does a convolutional layer have?") is None
     assert route("how many parameters in a CNN?") is None
+
+
+def test_the_largest_model_a_memory_holds():
+    answer = route("what size model can I run on a 16GB GPU?")
+    assert answer is not None and answer.calculation["intent"] == "max_size"
+    # 16e9 bytes / (2 bytes x 1.2) = 6.67e9 parameters in fp16; / (0.5 x 1.2) = 26.7e9 in int4
+    assert answer.markdown.startswith("**With 16 GB you can run a model of up to about 6.67B parameters in fp16")
+    assert "26.7B in int4" in answer.markdown
+    chosen = route("what size model can I run on 8GB in Q4_K_M?")
+    assert chosen is not None and chosen.markdown.startswith("**With 8 GB you can run a model of up to about 10.9B "
+                                                             "parameters in Q4_K_M.**")
+    assert route("can I run a 7B model on 16GB?").calculation["intent"] == "fit"  # a named size is a fit question

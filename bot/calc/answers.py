@@ -131,11 +131,11 @@ def _moe_line(r: Report) -> str:
 
 def params_answer(r: Report, preset: Preset | None) -> CalcAnswer:
     if r.kind == "published":
-        md = (f"**{r.title} has {fmt.words(r.params_total)} parameters ({fmt.commas(r.params_total)}), "
+        md = (f"**{_cap(r.title)} has {fmt.words(r.params_total)} parameters ({fmt.commas(r.params_total)}), "
               f"as published.**{_moe_line(r)}\n\nThis is the publisher's figure, not an exact count from the "
               f"architecture.{_notes(r)}{_source_line(r)}")
         return CalcAnswer(f"Parameters in {r.title}", md, _calc(r, "params"), [EX_MOE])
-    lines = [f"**{r.title} has {fmt.commas(r.params_total)} parameters ({fmt.words(r.params_total)}).**"
+    lines = [f"**{_cap(r.title)} has {fmt.commas(r.params_total)} parameters ({fmt.words(r.params_total)}).**"
              + _moe_line(r), "",
              "Adding them up component by component" + (" from its config.json:" if preset else ":"), "",
              "| Component | Parameters | Working |", "|---|---:|---|"]
@@ -218,6 +218,35 @@ def memory_answer(r: Report, s: Slots) -> CalcAnswer:
               f"(Rajbhandari et al. 2019): {fmt.gb(r.training_bytes)}, before activations."]
     title = f"Memory for {_name(r)}"
     return CalcAnswer(title, "\n".join(lines) + _taken(taken) + _source_line(r), _calc(r, "memory"), [EX_MEMORY])
+
+
+def max_size_answer(s: Slots) -> CalcAnswer:
+    """The largest model a memory holds, per format: the fit rule (weights + about 20% overhead) read
+    backwards; the context's KV cache and training come on top."""
+    assert s.memory is not None and s.memory_text is not None
+    cap = s.memory_text
+    rows = [(f, s.memory / (f.bytes_per_param * (1 + OVERHEAD)), s.memory / f.bytes_per_param)
+            for f in _formats(s.fmt)]
+    by = {f.name: n for f, n, _ in rows}
+    if s.fmt is not None and s.fmt.name in by:
+        head = (f"**With {cap} you can run a model of up to about {fmt.short(by[s.fmt.name])} parameters in "
+                f"{s.fmt.name}.**")
+    else:
+        head = (f"**With {cap} you can run a model of up to about {fmt.short(by['fp16'])} parameters in fp16, "
+                f"{fmt.short(by['int8'])} in int8 and {fmt.short(by['int4'])} in int4.**")
+    lines = [head, "", f"Largest model = memory ÷ (bytes per parameter × 1.2), the 1.2 for about 20% runtime overhead "
+                       f"({TM101}):", "", "| Format | Bytes per parameter | Largest model | Weights alone would fill it at |",
+             "|---|---:|---|---|"]
+    for f, n, bare in rows:
+        lines.append(f"| {f.name} | {f.bytes_per_param:g} | about {fmt.short(n)} ({fmt.commas(int(n))}) | "
+                     f"{fmt.short(bare)} |")
+    lines += ["", "A long context or a large batch needs room for the KV cache too, so leave a margin. Fine-tuning "
+                  f"needs far more: full fine-tuning with Adam takes about {TRAINING_BYTES_PER_PARAM} bytes per "
+                  f"parameter, so {cap} holds the model states of about {fmt.short(s.memory / TRAINING_BYTES_PER_PARAM)} "
+                  "parameters (Rajbhandari et al. 2019)."]
+    calc = {"intent": "max_size", "memory_bytes": s.memory,
+            "largest_params": {f.name: int(n) for f, n, _ in rows}}
+    return CalcAnswer(f"Largest model for {cap}", "\n".join(lines) + _taken(s.taken), calc, [EX_MEMORY])
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from bot.calc import fmt, parts
 from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
-                              inference_flops_answer, kv_answer, linear_answer, links, memory_answer,
+                              inference_flops_answer, kv_answer, linear_answer, links, max_size_answer, memory_answer,
                               optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
                               training_flops_answer, training_memory_answer)
 from bot.calc.preset_store import Preset
@@ -350,6 +350,8 @@ def _published_tokens(preset: Preset) -> float | None:
 
 def _model(s: Slots) -> CalcAnswer | None:
     asks = s.asks
+    if asks == "max_size":
+        return max_size_answer(s)
     if asks == "compare":
         return _compare(s)
     if asks == "lora":

@@ -53,7 +53,7 @@ GPUS: dict[str, tuple[float, float]] = {
 }
 
 ASKS = ("compare", "reverse", "lora", "training_memory", "training_flops", "speed", "inference_flops",
-        "optimal_tokens", "kv_cache", "fit", "memory", "params")
+        "optimal_tokens", "kv_cache", "fit", "memory", "params", "max_size")
 
 
 def num(word: str) -> float:
@@ -298,6 +298,7 @@ def _dims(text: str) -> dict[str, int]:
                   r"\b(\d+)\s*(k)?[- ](?:token|word|entry|entries)?\s*vocab(?:ulary)?\b",
                   r"\b(\d+)\s*(k)?\s+(?:tokens|words|entries)\b"],
         "layers": [r"\b(\d+)\s+(?:transformer\s+|decoder\s+|encoder\s+)?(?:layers|blocks)\b",
+                   r"\b(\d+)-(?:layer|block)\b",
                    r"\b(?:n_layers?|num_hidden_layers|layers|depth)\s*(?:of|=|:)?\s*(\d+)\b"],
         "heads": [r"\b(\d+)\s+(?:attention\s+|query\s+|q\s+)?heads\b",
                   r"\b(?:n_heads?|num_attention_heads|heads)\s*(?:=|:)\s*(\d+)\b"],
@@ -504,6 +505,11 @@ def _asks(s: Slots, text: str) -> str | None:
         return "compare"
     if s.file_bytes is not None and (s.params or s.presets):
         return "reverse"
+    if s.memory is not None and not s.params and not s.presets and re.search(
+            r"\b(?:what|which|how (?:big|large)|largest|biggest|max(?:imum)?)\b[^?.]{0,30}\b(?:size|sized|model|models|"
+            r"parameters?|params)\b[^?.]{0,50}\b(?:run|fit|load|use|handle|host|serve)\b|"
+            r"\b(?:largest|biggest|max(?:imum)?) (?:model|size|number of param\w*)\b", t):
+        return "max_size"                   # "what size model can I run on 16 GB?"
     if re.search(r"\b(?:q?lora|adapters?)\b", t) and not re.search(r"\b(?:memory|vram|gpu|gb|fit)\b", t) \
             and s.memory is None:  # "can my 3090 train a LoRA for 13B?" asks about memory
         return "lora"
