@@ -252,3 +252,12 @@ def test_the_largest_model_a_memory_holds():
     assert chosen is not None and chosen.markdown.startswith("**With 8 GB you can run a model of up to about 10.9B "
                                                              "parameters in Q4_K_M.**")
     assert route("can I run a 7B model on 16GB?").calculation["intent"] == "fit"  # a named size is a fit question
+
+
+def test_how_long_to_train_on_named_gpus_uses_their_peak_at_40_percent():
+    answer = route("how many days to train llama 2 7b on 2T tokens on 1024 A100 GPUs")
+    assert answer is not None and answer.calculation["intent"] == "training_flops"
+    # 6 x 6,738,415,616 x 2e12 = 8.09e22 FLOPs; 1024 x 312e12 x 0.4 = 1.28e17 FLOP/s -> 632,739 s = 7.3 days
+    # (Meta reports 184,320 A100 GPU-hours for Llama 2 7B: 180 hours on 1024 GPUs)
+    assert "≈ 7.3 days (176 hours)" in answer.markdown
+    assert "At the peak of 1024 × A100 (312 TFLOP/s each, bf16 dense)" in answer.markdown

@@ -359,8 +359,19 @@ def _gpu_verdict(name: str, rows: list[Need], chosen: Format | None, per_gpu: fl
             f"{math.ceil(need.weights / per_gpu)} × {cap})")
 
 
-def time_line(flops: float, rate: float) -> str:
-    """Wall-clock time for ``flops`` at a sustained ``rate`` FLOP/s."""
+#: The share of peak throughput a well-tuned training run sustains (model FLOPs utilisation, MFU):
+#: Llama 2 and PaLM report about 40-50% (Chowdhery et al. 2022 give 46% for PaLM 540B).
+MFU = 0.4
+
+
+def time_line(flops: float, rate: float, peak: str = "") -> str:
+    """Wall-clock time for ``flops`` at a sustained ``rate`` FLOP/s; at MFU of the ``peak`` GPUs' rate."""
+    if peak:
+        seconds = flops / (rate * MFU)
+        return (f"\n\nAt the peak of {peak}, {fmt.sci(rate)} FLOP/s, it would take {flops / rate / 3600:,.0f} hours, but "
+                f"real runs sustain about {MFU:.0%} of peak (model FLOPs utilisation; PaLM reached 46%, Chowdhery et "
+                f"al. 2022): {fmt.sci(flops)} ÷ ({fmt.sci(rate)} × {MFU:g}) = {seconds:,.0f} s ≈ "
+                f"{seconds / 86400:,.1f} days ({seconds / 3600:,.0f} hours).")
     seconds = flops / rate
     return (f"\n\nAt {fmt.sci(rate)} FLOP/s sustained: {fmt.sci(flops)} ÷ {fmt.sci(rate)} = {seconds:,.0f} s ≈ "
             f"{seconds / 86400:,.1f} days ({seconds / 3600:,.0f} hours). Real runs sustain perhaps 30-50% of a GPU's "

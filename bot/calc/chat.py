@@ -393,7 +393,7 @@ def _model(s: Slots) -> CalcAnswer | None:
             return None
         answer = training_flops_answer(r)
         if s.flops_rate:
-            answer.markdown += time_line(r.flops["training"], s.flops_rate)
+            answer.markdown += time_line(r.flops["training"], s.flops_rate, s.flops_rate_peak)
         return answer
     if asks == "inference_flops":
         answer = inference_flops_answer(r)

@@ -52,6 +52,10 @@ GPUS: dict[str, tuple[float, float]] = {
     "a100": (80, 2039), "h100": (80, 3350), "h200": (141, 4800), "b200": (192, 8000), "mi300x": (192, 5300),
 }
 
+#: Peak dense bf16/fp16 tensor throughput in TFLOP/s of the training GPUs people name, from NVIDIA's
+#: datasheets (A100: 312; H100 and H200 SXM: 989; V100: 125 fp16). Used for "how long would it take".
+GPU_TFLOPS: dict[str, float] = {"v100": 125, "a100": 312, "h100": 989, "h200": 989}
+
 ASKS = ("compare", "reverse", "lora", "training_memory", "training_flops", "speed", "inference_flops",
         "optimal_tokens", "kv_cache", "fit", "memory", "params", "max_size")
 
@@ -89,6 +93,7 @@ class Slots:
     file_bytes: float | None = None
     bandwidth: float | None = None          # bytes per second
     flops_rate: float | None = None         # FLOP/s
+    flops_rate_peak: str = ""               # the named GPUs whose datasheet peak the rate is ("" = the user's)
     overhead: float | None = None           # bytes of runtime overhead the user states
     method: str | None = None               # full, lora, qlora (training memory)
     optimizer: str | None = None            # adam, adam8bit, sgd
@@ -518,7 +523,8 @@ def _asks(s: Slots, text: str) -> str | None:
         return "optimal_tokens"
     t = re.sub(r"\b(?:pre-?)?trained (?:in|with|using|at) (?:native )?(?:fp|bf|int|fb|mixed|\d+[- ]?bit)\w*", " ", t)
     train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*|q?lora)\b", t)
-    if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
+    if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b|"
+                           r"\bhow many (?:days|hours|weeks|months)\b|\bhow much time\b", t):
         return "training_flops"
     if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
         return "training_flops"
@@ -657,6 +663,10 @@ def _fill_sizes(s: Slots, text: str) -> None:
     if s.memory is None and gpu is not None:
         s.memory, s.memory_text = gpu[1][0] * 2**30, f"{gpu[1][0]:g} GB ({gpu[0].upper()})"
         s.taken.append(f"{gpu[0].upper()} = {gpu[1][0]:g} GB")
+    if s.flops_rate is None and gpu is not None and gpu[0] in GPU_TFLOPS:
+        s.flops_rate = (s.gpus or 1) * GPU_TFLOPS[gpu[0]] * 1e12
+        s.flops_rate_peak = f"{s.gpus or 1} × {gpu[0].upper()} ({GPU_TFLOPS[gpu[0]]:g} TFLOP/s each, bf16 dense)"
+        s.taken.append(s.flops_rate_peak)
     if s.bandwidth is None and gpu is not None:
         s.bandwidth = gpu[1][1] * 1e9
         s.taken.append(f"{gpu[0].upper()} memory bandwidth {gpu[1][1]:,g} GB/s")
