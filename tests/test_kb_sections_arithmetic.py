@@ -237,3 +237,59 @@ def test_kb2_rounded_figures():
     assert (0.6 ** 2 + 0.8 ** 2) ** 0.5 == pytest.approx(1)
     section = _section("examples/gradient-clipping-and-optimizer-state.md", "How is a gradient of (3, 4) clipped to max_grad_norm 1?")
     assert "= 5" in section and "= 0.6" in section and "= 0.8" in section
+
+
+def test_framework_layer_counts():
+    # PyTorch MultiheadAttention: in_proj_weight (3d, d) + in_proj_bias 3d + out_proj d x d + d.
+    d, heads, d_ff = 512, 8, 2048
+    mha = 3 * d * d + 3 * d + d * d + d
+    assert (3 * d * d + 3 * d, d * d + d, d * d) == (787_968, 262_656, 262_144)
+    assert mha == 4 * d * d + 4 * d == 1_050_624
+    # Keras MultiHeadAttention, self-attention: 4 * d * h * k + 3 * h * k + d
+    keras = lambda k: 4 * d * heads * k + 3 * heads * k + d
+    assert keras(d // heads) == mha and keras(d) == 8_401_408
+    # nn.TransformerEncoderLayer(512, 8): attention, linear1, linear2, two LayerNorms
+    lin1, lin2, norms = d * d_ff + d_ff, d_ff * d + d, 2 * 2 * d
+    layer = mha + lin1 + lin2 + norms
+    assert (lin1, lin2, norms, layer, 6 * layer) == (1_050_624, 1_049_088, 2_048, 3_152_384, 18_914_304)
+    # BatchNorm after a 512-unit layer: Keras 4C (2C trainable), PyTorch 2C
+    assert (4 * 512, 2 * 512) == (2_048, 1_024)
+    # Keras Dense(10) on input (20, 5): last axis only; after Flatten: 100 inputs
+    assert (5 * 10 + 10, 20 * 5 * 10 + 10) == (60, 1_010)
+    name = "framework-layer-counts.md"
+    checks = {
+        "How many parameters does a BatchNormalization layer have, and why does Keras show twice as many as PyTorch?": ["2,048", "1,024"],
+        "How many parameters does PyTorch's nn.MultiheadAttention have, and why doesn't num_heads change it?": ["787,968", "262,656", "262,144", "1,050,624"],
+        "Why does Keras MultiHeadAttention have num_heads times more parameters than I expected?": ["1,050,624", "8,401,408"],
+        "How many parameters does nn.TransformerEncoderLayer have?": ["1,050,624", "1,049,088", "2,048", "3,152,384", "18,914,304"],
+        "Why does a Keras Dense layer applied to a 3D input have so few parameters?": ["= 60", "1,010"],
+    }
+    for heading, shown in checks.items():
+        section = _section(name, heading)
+        for value in shown:
+            assert value in section, f"{heading}: {value}"
+
+
+def test_reducing_parameters_numbers():
+    # VGG16 (Simonyan and Zisserman 2014; Keras applications): last map 7 x 7 x 512, Dense 4096, 4096, 1000
+    flat = 7 * 7 * 512
+    fc1, fc2, fc3 = flat * 4096 + 4096, 4096 * 4096 + 4096, 4096 * 1000 + 1000
+    dense = fc1 + fc2 + fc3
+    total = 138_357_544
+    assert (flat, fc1, dense, total - dense) == (25_088, 102_764_544, 123_642_856, 14_714_688)
+    assert round(100 * dense / total) == 89
+    gap = 512 * 4096 + 4096
+    assert gap == 2_101_248
+    section = _section("reducing-parameters.md", "Why does the Dense layer after Flatten hold most of a CNN's parameters?")
+    for shown in ("25,088", "102,764,544", "138,357,544", "123,642,856", "about 89%", "14,714,688"):
+        assert shown in section
+    section = _section("reducing-parameters.md", "Does global average pooling use fewer parameters than Flatten?")
+    for shown in ("25,088", "102,764,544", "2,101,248"):
+        assert shown in section
+    # Weight sharing: 3x3 conv 3 -> 32 channels on 32 x 32 with padding vs a dense layer
+    inputs, outputs = 32 * 32 * 3, 32 * 32 * 32
+    assert (inputs, outputs, inputs * outputs) == (3_072, 32_768, 100_663_296)
+    assert _conv(3, 3, 32, bias=False) == 864 and _conv(3, 3, 32) == 896
+    section = _section("other-layer-types.md", "What is weight sharing (parameter sharing) in a convolutional layer?")
+    for shown in ("3,072 × 32,768 = 100,663,296", "864", "896"):
+        assert shown in section
