@@ -80,11 +80,11 @@ class Post:
 
 # --- cleaning ----------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,20}|~{3,20})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
 _HTML = re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]{0,200}>", re.S)
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"!?\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")  # bounded: "[" * 20,000 must not backtrack
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
-_INLINE_CODE = re.compile(r"`+([^`\n]{1,200})`+")
+_INLINE_CODE = re.compile(r"`{1,3}([^`\n]{1,200})`{1,3}")  # bounded runs: "`" * 20,000 must not backtrack
 _TAG = re.compile(r"^\s*(?:\[[^\]\n]{1,40}\]\s*:?\s*)+")
 _TRAILING_TAG = re.compile(r"\s*[\[(](?:closed|duplicate|solved|resolved|answered|on hold|migrated)[\])]\s*$", re.I)
 _EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\w)_(?!\s))")
@@ -170,8 +170,8 @@ def _clean(post: str) -> str:
     for line in text.split("\n"):
         if re.match(r"^(?: {4}|\t)", line) and lines and not lines[-1].strip():
             continue  # an indented code block (after a blank line)
-        stripped = line.strip()
-        if not stripped:
+        stripped = re.sub(r"[ \t\u00a0\u3000]{2,}", " ", line.strip())  # long runs of spaces make the
+        if not stripped:                                                 # sentence patterns backtrack
             lines.append("")
             continue
         if _NOISE_LINE.match(stripped) and not stripped.endswith("?"):
