@@ -95,7 +95,7 @@ def answer_question(question: str, retriever: Retriever, k: int = 5) -> Answer:
     Raises InputError for an unusable question."""
     post = read_post(question)
     if all(p.kind == "usage" for p in post.parts):
-        # How to operate a tool ("how do I change the temperature?", "how can I use both GPUs?"): a
+        # How to operate a tool ("how do I set top_p?", "how can I use both GPUs?"): a
         # manual's question, declined even when the post states numbers the calculator could read.
         return Answer(question=post.text, kind="no_answer", answer=NO_ANSWER_TEXT)
     calculated = _calculate(post, retriever)

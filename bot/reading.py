@@ -144,7 +144,7 @@ _FORM_LABEL = (r"(?:what is the issue|what happened|current behaviou?r|expected 
                r"(?:ollama|python|pytorch|transformers|cuda) version|describe the question|feature request|"
                r"is your (?:feature request|question|issue) related to a problem(?:\??\s*please describe)?|"
                r"describe the solution you'?d like|describe alternatives you'?ve considered|who can help|"
-               r"information|tasks|expected behaviou?r|system info(?:rmation)?|your current environment|"
+               r"information|tasks|system information|your current environment|"
                r"how would you like to use \w+|before submitting a new issue\.*|name and version|operating systems?|"
                r"which [\w.]+ modules do you know to be affected|command line|first bad commit|"
                r"problem description(?: & steps to reproduce)?|"
