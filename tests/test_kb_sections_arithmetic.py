@@ -273,7 +273,7 @@ def test_kb3_gptq_group_size_bits_per_weight():
 
 
 def test_kb3_macs_and_flops():
-    section = _section("parameter-counting-tools.md", "What is the difference between MACs and FLOPs?")
+    section = _section("parameter-counting-tools.md", "What is the difference between MACs (GMac) and FLOPs (GFLOPs)?")
     assert round(2 * 4.12, 2) == 8.24 and "4.12 GMac" in section and "8.24 GFLOPs" in section
     macs = 784 * 128
     assert macs == 100_352 and f"{macs:,}" in section
