@@ -293,3 +293,54 @@ def test_reducing_parameters_numbers():
     section = _section("other-layer-types.md", "What is weight sharing (parameter sharing) in a convolutional layer?")
     for shown in ("3,072 × 32,768 = 100,663,296", "864", "896"):
         assert shown in section
+
+
+# --- kb3: GPTQ/AWQ group size, FLOP counters, LoRA memory, EMA copies -------------------------
+
+def _gptq_bits(group: int, zero_bits: int = 4, scale_bits: int = 16, bits: int = 4) -> float:
+    """Bits per weight of a grouped 4-bit layout: one fp16 scale and one packed zero per group."""
+    return bits + (scale_bits + zero_bits) / group
+
+
+def test_kb3_gptq_group_size_bits_per_weight():
+    section = _section("gptq-awq-group-size.md", "How many bits per weight does 4-bit GPTQ with group size 128 really use?")
+    assert _gptq_bits(128) == 4.15625 and "4.156" in section and "20 / 128" in section
+    assert round(20 / 128, 3) == 0.156 and "0.156" in section
+    assert _gptq_bits(64) == 4.3125 and "4.3125" in section
+    assert _gptq_bits(32) == 4.625 and "4.625" in section
+    assert round(_gptq_bits(4096), 3) == 4.005 and "4.005" in section
+    assert _gptq_bits(128, zero_bits=16) == 4.25 and "4.25" in section and "32 ÷ 128 = 0.25" in section
+    # One 4,096 x 4,096 matrix at group 128: qweight + fp16 scales + 4-bit zeros.
+    n_in = n_out = 4096
+    qweight = n_in * n_out * 4 // 8
+    groups = (n_in // 128) * n_out
+    total = qweight + groups * 2 + groups * 4 // 8
+    assert total == 8_716_288 and f"{total:,}" in section
+    assert total * 8 / (n_in * n_out) == _gptq_bits(128)
+    fp16 = n_in * n_out * 2
+    assert fp16 == 33_554_432 and f"{fp16:,}" in section
+    assert round(fp16 / total, 2) == 3.85 and "3.85" in section
+    choose = _section("gptq-awq-group-size.md", "Should I pick group size 128, 32 or -1 for GPTQ?")
+    # 4.3125, 4.625 and 4.15625 written to two decimals (4.625 rounded half up).
+    for exact, shown in ((_gptq_bits(64), "4.31"), (_gptq_bits(32), "4.63"), (_gptq_bits(128), "4.16")):
+        assert abs(exact - float(shown)) <= 0.005 and shown in choose
+    stored = _section("gptq-awq-group-size.md", "What is stored for each group of quantised weights?")
+    assert 32 // 4 == 8 and "32 ÷ 4 = 8" in " ".join(stored.split())
+
+
+def test_kb3_macs_and_flops():
+    section = _section("parameter-counting-tools.md", "What is the difference between MACs (GMac) and FLOPs (GFLOPs)?")
+    assert round(2 * 4.12, 2) == 8.24 and "4.12 GMac" in section and "8.24 GFLOPs" in section
+    macs = 784 * 128
+    assert macs == 100_352 and f"{macs:,}" in section
+    assert 2 * macs == 200_704 and f"{2 * macs:,}" in section
+
+
+def test_kb3_lora_memory_and_ema_copies():
+    lora = _section("lora-memory-and-int4-speed.md", "Why does LoRA fine-tuning still need so much GPU memory?")
+    assert f"{LLAMA2_7B['total']:,}" in lora
+    assert round(LLAMA2_7B["total"] * 2 / 1e9, 1) == 13.5 and "13.5 GB" in lora
+    ema = _section("checkpoints-and-file-size.md", "Should I load the EMA or the non-EMA weights, and why does the checkpoint take twice the space?")
+    # fp32 weights + fp32 EMA copy = 8 bytes; + Adam's two fp32 moments = 16 bytes per parameter.
+    assert 4 + 4 == 8 and 4 + 4 + 2 * 4 == 16
+    assert "8 bytes per parameter" in ema and "16 bytes" in ema
