@@ -173,16 +173,9 @@ def qwen2_moe_configs(draw):
 
 
 @st.composite
-def gemma_configs(draw):
-    cfg = draw(_decoder_base("gemma"))
-    cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
-    cfg.update(attention_bias=draw(st.booleans()))
-    return cfg
-
-
-@st.composite
-def gemma2_configs(draw):
-    cfg = draw(_decoder_base("gemma2"))
+def _gemma_configs(draw, model_type: str):
+    """Gemma and Gemma 2: heads must divide the width even with a head_dim of their own."""
+    cfg = draw(_decoder_base(model_type))
     cfg["hidden_size"] = cfg["num_attention_heads"] * draw(st.integers(1, 3))  # Gemma's config insists
     cfg.update(attention_bias=draw(st.booleans()))
     return cfg
@@ -241,7 +234,8 @@ FAMILY_STRATEGIES = {
     "gpt2": gpt2_configs(), "bert": bert_configs(), "llama": llama_configs(), "mistral": mistral_configs(),
     "qwen2": qwen2_configs(), "mixtral": mixtral_configs(), "deepseek_v3": deepseek_v3_configs(),
     "qwen3": qwen3_configs(), "qwen3_moe": qwen3_moe_configs(), "qwen2_moe": qwen2_moe_configs(),
-    "gemma": gemma_configs(), "gemma2": gemma2_configs(), "gemma3_text": gemma3_text_configs(), "gemma3": gemma3_configs(),
+    "gemma": _gemma_configs("gemma"), "gemma2": _gemma_configs("gemma2"), "gemma3_text": gemma3_text_configs(),
+    "gemma3": gemma3_configs(),
     "phi3": phi3_configs(), "olmo2": olmo2_configs(), "gpt_oss": gpt_oss_configs(),
     "deepseek_v2": deepseek_v2_configs(),
 }
