@@ -160,9 +160,12 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     if whole not in {text for text, _ in asked} and \
             _confidence(pools[whole]) > max(_confidence(pools[text]) for text, _ in asked):
         asked.insert(0, (whole, post.kind))  # the post read whole matches better than any part
+    from bot.scope import out_of_scope
+
+    titled = bool(post.opening) and out_of_scope(post.opening) is not None  # "Question about RAG examples: ..."
     shown: list[_Shown] = []
     for query, kind in asked:
-        if kind != "usage" and not _elsewhere(query, pools, retriever, post.opening):
+        if kind != "usage" and not _elsewhere(query, pools, retriever, titled):
             _show(query, kind, pools, retriever, shown)
     if post.stated and len(shown) == 1:
         _show_other_reading(shown, pools[shown[0].query], retriever)
@@ -185,13 +188,13 @@ def _show_other_reading(shown: list[_Shown], pool: list[Hit], retriever: Retriev
             return
 
 
-def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever, opening: str = "") -> bool:
-    """Whether the question, or the post's opening sentence (often the thread's title: "Question
-    about RAG examples:"), is about a topic the KB leaves to others (a chat template, RAG, installing
-    software: data/out_of_scope.yaml) and the KB does not match the question clearly anyway."""
+def _elsewhere(query: str, pools: dict[str, list[Hit]], retriever: Retriever, titled: bool = False) -> bool:
+    """Whether the question, or the thread it is in (``titled``: the post's opening sentence names
+    one), is about a topic the KB leaves to others (a chat template, RAG, installing software:
+    data/out_of_scope.yaml) and the KB does not match the question clearly anyway."""
     from bot.scope import SCOPE_MARGIN, out_of_scope
 
-    named = out_of_scope(query) is not None or (bool(opening) and out_of_scope(opening) is not None)
+    named = titled or out_of_scope(query) is not None
     return named and _confidence(pools[query]) < _threshold(retriever) + SCOPE_MARGIN
 
 

@@ -252,6 +252,7 @@ def test_the_largest_model_a_memory_holds():
     assert chosen is not None and chosen.markdown.startswith("**With 8 GB you can run a model of up to about 10.9B "
                                                              "parameters in Q4_K_M.**")
     assert route("can I run a 7B model on 16GB?").calculation["intent"] == "fit"  # a named size is a fit question
+    assert route("what size model can I run on 0 GB?") is None  # nothing to divide
 
 
 def test_how_long_to_train_on_named_gpus_uses_their_peak_at_40_percent():

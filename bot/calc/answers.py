@@ -486,9 +486,8 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
     """Model states for full fine-tuning, 8-bit Adam, LoRA and QLoRA, with a verdict if a memory is named."""
     name, n = _name(r), r.params_total
     extra = adapters or 0
-    methods = TRAINING_METHODS
-    if s.method == "lora" and s.fmt is not None and s.fmt.bits == 8:  # "LoRA in 8-bit": load_in_8bit + adapters
-        methods = tuple(LORA_8BIT if m[0] == "lora" else m for m in TRAINING_METHODS)
+    on_8bit = s.method == "lora" and s.fmt is not None and s.fmt.bits == 8  # "LoRA in 8-bit": load_in_8bit
+    methods = tuple(LORA_8BIT if on_8bit and m[0] == "lora" else m for m in TRAINING_METHODS)
     rows = []
     for key, label, per, _ in methods:
         total = n * per + (extra * 16 if key in ("lora", "qlora") else 0)
@@ -499,7 +498,7 @@ def training_memory_answer(r: Report, s: Slots, adapters: int | None) -> CalcAns
     scratch = re.search(r"\bfrom scratch\b|\bpre-?train", s.text) and not re.search(r"\bfine[- ]?tun", s.text)
     what = {"full": "Training {} with AdamW" if scratch else "Full fine-tuning of {} with AdamW",
             "adam8bit": "Full fine-tuning of {} with 8-bit Adam",
-            "lora": "LoRA fine-tuning of {}" + (" on 8-bit weights" if methods[2] is LORA_8BIT else ""),
+            "lora": "LoRA fine-tuning of {}" + (" on 8-bit weights" if on_8bit else ""),
             "qlora": "QLoRA fine-tuning of {}"}[key].format(name)
     head = f"**{what} needs about {fmt.size(total)} for the model states"
     if wanted is None:

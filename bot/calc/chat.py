@@ -16,11 +16,11 @@ from collections.abc import Callable
 
 from bot.calc import fmt, parts
 from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
-                              inference_flops_answer, kv_answer, linear_answer, links, max_size_answer, memory_answer,
-                              optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
+                              inference_flops_answer, kv_answer, linear_answer, links, max_size_answer,
+                              memory_answer, optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
                               training_flops_answer, training_memory_answer)
 from bot.calc.preset_store import Preset
-from bot.calc.reader import Slots, conv_shape, read
+from bot.calc.reader import Slots, read
 from bot.calc.report import Report, report, report_for_size
 from bot.calc.resources import PRECISIONS
 from bot.calc.spec import TransformerSpec
@@ -198,11 +198,8 @@ def _part(s: Slots) -> CalcAnswer | None:
             taken.append(f"FFN width 4 × {d:,} (not stated)")
         return part_answer(parts.block(d, inner, bool(s.gated), s.norm or "layernorm", bool(s.bias),
                                        dims.get("heads"), dims.get("kv_heads")), taken)
-    if s.part == "conv":
-        shape = conv_shape(s.text)
-        if shape is None:
-            return None  # a convolution not fully described: the knowledge base explains the formula
-        cin, cout, kernel = shape
+    if s.part == "conv" and s.conv is not None:  # only a fully described one is "conv" (reader._part)
+        cin, cout, kernel = s.conv
         taken = [*s.taken] + ([] if s.bias is not None else ["with biases (the default in PyTorch and Keras)"])
         return part_answer(parts.conv(cin, cout, kernel, s.bias is not False), taken)
     if s.part in ("lstm", "gru"):

@@ -463,8 +463,8 @@ def _deepseek_v2(r: _Reader) -> dict[str, Any]:
 READERS: dict[str, Callable[[_Reader], dict[str, Any]]] = {
     "gpt2": _gpt2, "bert": _bert, "llama": _llama, "mistral": _mistral, "qwen2": _qwen2,
     "mixtral": _mixtral, "deepseek_v3": _deepseek_v3, "qwen3": _qwen3, "qwen3_moe": _qwen3_moe,
-    "qwen2_moe": _qwen2_moe, "gemma": _gemma1, "gemma2": _gemma2, "gemma3_text": _gemma3_text, "gemma3": _gemma3, "phi3": _phi3,
-    "olmo2": _olmo2, "gpt_oss": _gpt_oss, "deepseek_v2": _deepseek_v2,
+    "qwen2_moe": _qwen2_moe, "gemma": _gemma1, "gemma2": _gemma2, "gemma3_text": _gemma3_text, "gemma3": _gemma3,
+    "phi3": _phi3, "olmo2": _olmo2, "gpt_oss": _gpt_oss, "deepseek_v2": _deepseek_v2,
 }
 SUPPORTED_MODEL_TYPES: tuple[str, ...] = tuple(READERS)
 

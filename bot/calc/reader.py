@@ -98,6 +98,7 @@ class Slots:
     method: str | None = None               # full, lora, qlora (training memory)
     optimizer: str | None = None            # adam, adam8bit, sgd
     rank: int | None = None
+    conv: tuple[int, int, tuple[int, ...]] | None = None  # a convolution's in and out channels and kernel
     count_gpus: bool = False                # "how many GPUs"
     layer_params: tuple[int, ...] | None = None   # "layers with 514, 9 and 16 parameters" (reverse dense)
     targets: tuple[str, ...] | None = None        # LoRA's adapted matrices: q, k, v, o, gate, up, down
@@ -334,9 +335,10 @@ def _dims(text: str) -> dict[str, int]:
     return out
 
 
+_CONV_WORDS = r"\bconv(?:olution(?:al)?)?(?:[123]d)?\b|\bcnn\b|\bfilters?\b|\bkernel(?:s|_size)?\b"
 _PART_WORDS: list[tuple[str, str]] = [
     ("lora", r"\blora\b"),
-    ("conv", r"\bconv(?:olution(?:al)?)?(?:[123]d)?\b|\bcnn\b|\bfilters?\b|\bkernel(?:s|_size)?\b"),
+    ("conv", _CONV_WORDS),
     ("lstm", r"\blstm\b"), ("gru", r"\bgru\b"),
     ("regression", r"\b(?:linear|logistic) regression\b"),
     ("line", r"\by\s*=\s*[amw]\s*\*?\s*x\s*\+\s*[bc]\b|\bstraight line\b"),
@@ -356,8 +358,8 @@ def conv_shape(text: str) -> tuple[int, int, tuple[int, ...]] | None:
     """A convolution's input channels, output channels (filters) and kernel size, from the words or the
     constructor: "64 filters of 3 x 3 on 32 input channels", "nn.Conv2d(3, 64, kernel_size=3)",
     "Conv2D(32, (3, 3), input_shape=(28, 28, 1))". None when one of them is not said."""
-    dims = 2 if not re.search(r"\bconv(?:olution(?:al)?)?\s*([13])d\b", text) else int(
-        re.search(r"\bconv(?:olution(?:al)?)?\s*([13])d\b", text).group(1))
+    named = re.search(r"\bconv(?:olution(?:al)?)?\s*([13])d\b", text)
+    dims = int(named.group(1)) if named else 2
     m = re.search(r"\bconv[123]d\s*\(\s*(?:in_channels\s*=\s*)?(\d+)\s*,\s*(?:out_channels\s*=\s*)?(\d+)\s*,\s*"
                   r"(?:kernel_size\s*=\s*)?\(?\s*(\d+)(?:\s*,\s*(\d+))?", text)
     if m:  # PyTorch: in, out, kernel
@@ -392,10 +394,10 @@ def conv_shape(text: str) -> tuple[int, int, tuple[int, ...]] | None:
     return cin, cout, kernel
 
 
-def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int]) -> str | None:
+def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int], conv: bool = False) -> str | None:
     for name, pattern in _PART_WORDS:
         if re.search(pattern, text):
-            if name == "conv" and conv_shape(text) is None:
+            if name == "conv" and not conv:
                 continue  # "conv-free", a CNN in general, a CUDA kernel: not a convolution to count
             if name in ("linear", "ffn") and widths is not None and len(widths) > 2:
                 return "layers"
@@ -510,7 +512,7 @@ def _asks(s: Slots, text: str) -> str | None:
         return "compare"
     if s.file_bytes is not None and (s.params or s.presets):
         return "reverse"
-    if s.memory is not None and not s.params and not s.presets and re.search(
+    if s.memory and not s.params and not s.presets and re.search(
             r"\b(?:what|which|how (?:big|large)|largest|biggest|max(?:imum)?)\b[^?.]{0,30}\b(?:size|sized|model|models|"
             r"parameters?|params)\b[^?.]{0,50}\b(?:run|fit|load|use|handle|host|serve)\b|"
             r"\b(?:largest|biggest|max(?:imum)?) (?:model|size|number of param\w*)\b", t):
@@ -572,7 +574,8 @@ def read(question: str) -> Slots:
     s.presets, rest = _presets(text)
     s.widths, s.repeat = _widths(rest)
     s.dims = _dims(rest)
-    s.part = _part(text, s.widths, s.dims)
+    s.conv = conv_shape(text) if re.search(_CONV_WORDS, text) else None
+    s.part = _part(text, s.widths, s.dims, s.conv is not None)
     s.bias = _bias(text)
     s.fmt = find_format(text)
     s.context = _context(rest)
