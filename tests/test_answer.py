@@ -5,6 +5,7 @@ chosen by `explain eval --calibrate`; tests/test_eval.py checks the targets on t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -246,3 +247,18 @@ def test_a_format_stated_outside_the_question_is_the_one_calculated(retriever, p
     first = result.answer.split("\n")[0]
     assert result.kind == "calculation"
     assert shown in first and absent not in first, first
+
+
+def test_a_post_naming_several_kb_terms_is_answered_a_little_below_the_threshold(retriever):
+    """The allowance comes from the KB's own aliases, counted once per post; two terms are not enough."""
+    from bot.answer import TOPICAL_ALLOWANCE, _show, _threshold, _topical_allowance
+
+    topical = "is the position embedding of this vit a learned embedding or a fixed sinusoidal one?"
+    assert _topical_allowance(topical, retriever) == TOPICAL_ALLOWANCE
+    assert _topical_allowance("how do I install it on windows with two gpus?", retriever) == 0.0
+    best = retriever.search(topical, k=1)[0]
+    near = [replace(best, confidence=_threshold(retriever) - TOPICAL_ALLOWANCE / 2)]
+    declined, shown = [], []
+    _show(topical, "yes_no", {topical: near}, retriever, declined)
+    _show(topical, "yes_no", {topical: near}, retriever, shown, TOPICAL_ALLOWANCE)
+    assert declined == [] and [s.hit.id for s in shown] == [best.id]

@@ -26,7 +26,7 @@ from bot.calc.resources import PRECISIONS
 from bot.calc.spec import TransformerSpec
 from bot.errors import InputError
 
-__all__ = ["CalcAnswer", "KNOWN_EXAMPLES", "route"]
+__all__ = ["CalcAnswer", "KNOWN_EXAMPLES", "route", "route_code"]
 
 _BLOCKERS = [
     r"\bwhy\b",
@@ -86,6 +86,27 @@ def route(question: str) -> CalcAnswer | None:
         return None
     if answer is not None:
         answer.examples = links(answer.examples)
+    return answer
+
+
+_ASKS_COUNT = re.compile(r"\bparam\w*|\bweights?\b|\bsummary\b|\bhow many\b|\bnumber of\b|参数|权重", re.I)
+#: A printed module tree ("(0-31): 32 x LlamaDecoderLayer(", LoRA's lora_A) lists each repeated layer once:
+#: counting its lines would undercount, so it is left to the KB.
+_PRINTED_TREE = re.compile(r"\d+\s*x\s*[A-Z]\w*\(|\blora_[AB]\b")
+
+
+def route_code(code: str, asked: str) -> CalcAnswer | None:
+    """A model written as code (Keras ``Sequential``, PyTorch ``nn.Sequential`` or ``__init__``) whose size the
+    question asks about: every layer counted in order (``bot.calc.stack``); None for anything else."""
+    if not _ASKS_COUNT.search(asked) or _PRINTED_TREE.search(code):
+        return None
+    from bot.calc.stack import read_stack, stack_answer
+
+    stack = read_stack(code)
+    if stack is None:
+        return None
+    answer = stack_answer(stack)
+    answer.examples = links(answer.examples)
     return answer
 
 

@@ -421,7 +421,7 @@ def _widths(text: str) -> tuple[tuple[int, ...] | None, int]:
     if m and num(m.group(1)) > 1:
         repeat = int(num(m.group(1)))
     m = re.search(r"(?<![a-z\d.,])(\d+(?:\s*(?:-|->|x|,)\s*\d+)+)(?![a-z\d.])"
-                  r"(?!\s*(?:gb|gib|g|tb|mb|b|bn|bit|k|m|t|tokens?)\b)", text)
+                  r"(?!\s*(?:gb|gib|g|tb|mb|b|bn|bit|k|m|t|tokens?)\b)(?!\s*=\s*\d)", text)  # not "151936 - 151851 = 85"
     if m and not re.fullmatch(r"\d+(?:\s*,\s*\d+)+", m.group(1).strip()):
         widths = tuple(int(n) for n in re.findall(r"\d+", m.group(1)))
         if len(widths) >= 2 and not re.search(r"\d\s*-\s*\d+\s*(?:gb|b\b|bit)", m.group(0)):
@@ -524,7 +524,9 @@ def _asks(s: Slots, text: str) -> str | None:
                  r"\btokens?\b.*\b(?:should|to) (?:i |we |it |you )?(?:be )?train", t):
         return "optimal_tokens"
     t = re.sub(r"\b(?:pre-?)?trained (?:in|with|using|at) (?:native )?(?:fp|bf|int|fb|mixed|\d+[- ]?bit)\w*", " ", t)
-    train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*|q?lora)\b", t)
+    train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*)\b", t) or \
+        (re.search(r"\bq?lora\b", t) and not re.search(r"\binferenc\w*|\bserv(?:e|ing)\b|\bdeploy\w*", t))
+    # a LoRA named for inference ("run 13B + a LoRA in 4-bit for inference") is an adapter to load, not training
     if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b|"
                            r"\bhow many (?:days|hours|weeks|months)\b|\bhow much time\b", t):
         return "training_flops"
