@@ -568,3 +568,22 @@ def test_a_count_far_from_the_named_models_is_another_model():
     assert "Llama 2 70B" in first.split("\n")[0] and "13B" not in first.split("\n")[0]
     near = route("Llama 2 70B has 69B parameters, how much memory in fp16?").markdown.split("\n")[0]
     assert "138 GB" in near  # a count close to the model's own is the user's figure for it, as before
+
+
+@pytest.mark.parametrize("question", [
+    "I5 13600k or RTX 3060 12gb? Which should I get?",             # a CPU's model number, not 13.6M parameters
+    "rerank overlap 设置多少比较合适呢？比如3-5个 tokens 会更好吗？",     # a range, not a 3 → 5 layer
+    "What are the additional 85 (151936 - 151851 = 85) tokens used for?",   # a subtraction, not a layer
+])
+def test_numbers_that_are_not_sizes_are_not_calculated(question):
+    assert route(question) is None
+
+
+@pytest.mark.parametrize("question, shown", [
+    ("how much memory does a 500k-parameter model need in fp32?", "2 MB"),
+    ("how many parameters does a 3-5 layer have?", "20"),
+    ("3090或4090 单卡可以在本地推理 llama13B + 中文lora 的 4-bit量化模型吗？", "within 24 GB"),  # inference, not training
+])
+def test_sizes_that_say_what_they_are_are_still_read(question, shown):
+    answer = route(question)
+    assert answer is not None and shown in answer.markdown

@@ -199,6 +199,8 @@ def _counts(text: str) -> list[tuple[float, bool, int]]:
     for m in _COUNT.finditer(text):
         value = num(m.group(1)) * _SCALE[m.group(2)]
         after = text[m.end():m.end() + 30]
+        if m.group(2) in ("k", "thousand") and not re.match(r"[\s-]*(?:trainable\s+)?(?:param|weight)", after):
+            continue                    # "an i5 13600k", "32k": a parameter count in thousands says so
         before = text[max(0, m.start() - 40):m.start()]
         active = "activ" in m.group(0) or bool(re.match(r"\s*(?:active|activated)\b", after)) or \
             bool(re.search(r"\b(?:active|activated)\b[\w\s]{0,25}$", before))
@@ -404,8 +406,9 @@ def _part(text: str, widths: tuple[int, ...] | None, dims: dict[str, int], conv:
             if name == "embedding" and re.search(r"\bhead\b|\bunembedding\b|\btied\b|\buntied\b|\btie\b", text):
                 return "embedding_head"
             return name
-    if widths is not None:
-        return "layers" if len(widths) > 2 else "linear"
+    if widths is not None and (len(widths) > 2 or re.search(
+            r"\b(?:network|net|mlp|nn|neurons?|units?|nodes?|layers?|inputs?|outputs?|weights?|param\w*)\b", text)):
+        return "layers" if len(widths) > 2 else "linear"   # a bare "3-5" is a range, not a layer
     if "inputs" in dims and re.search(r"\bneuron\b|\bperceptron\b", text):
         return "neuron"
     return None
