@@ -587,3 +587,13 @@ def test_numbers_that_are_not_sizes_are_not_calculated(question):
 def test_sizes_that_say_what_they_are_are_still_read(question, shown):
     answer = route(question)
     assert answer is not None and shown in answer.markdown
+
+
+@pytest.mark.parametrize("question", [
+    "My 7B model in 4-bit takes 21GB of VRAM, is that normal?",
+    "7B-4bit量化显存占用21GB多，是正常的吗？",
+    "llama 13B in fp16 uses about 30 GB when generating, why?",
+])
+def test_memory_seen_in_use_is_not_memory_available(question):
+    s = read(question)
+    assert s.memory is None and s.asks != "fit"

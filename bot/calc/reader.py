@@ -23,7 +23,7 @@ _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " v
        ("线性层", " linear layer "), ("嵌入", " embedding "), ("词表", " vocab "), ("维度", " dims "), ("注意力", " attention "),
        ("上下文", " context "), ("微调", " fine-tuning "), ("训练", " training "), ("推理", " inference "),
        ("显卡", " gpu "), ("卡", " gpus "), ("多少", " how many "), ("几张", " how many "), ("几个", " how many "),
-       ("需要", " need "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
+       ("需要", " need "), ("占用", " takes "), ("占了", " takes "), ("用了", " used "), ("能不能", " can "), ("能否", " can "), ("可以", " can "), ("能", " can "),
        ("运行", " run "), ("跑", " run "), ("部署", " deploy "), ("够", " enough "), ("为什么", " why "),
        ("什么是", " what is "), ("多大", " how much "), ("模型", " model "), ("比特", "-bit "),
        ("位", "-bit "), ("总", " total "), ("大约", " about "), ("约", " about "), ("层", " layers "), ("不带", " without "), ("没有", " without "), ("无", " without "),
@@ -656,6 +656,9 @@ def _fill_sizes(s: Slots, text: str) -> None:
                      r"[^,;]{0,20}$|=\s*(?:about\s+|~)?$", before) and \
                 any(v != value for v, *_ in sizes[sizes.index((value, shown, start, end)) + 1:]):
             continue                        # "my estimate is 68 GB ... with 72 GB": what is needed, not what is had
+        if re.search(r"\b(?:uses|used|takes|took|taking|consum\w*|occup\w*|allocat\w*|shows?|showing|reports?)\b"
+                     r"(?:\s+(?:about|around|roughly|over|more than|nearly|almost|up to))?\s*~?$", before):
+            continue                        # "7B-4bit takes 21GB, is that normal?": memory seen in use, not had
         if s.memory is None:
             s.memory, s.memory_text = value, shown
     gpu = None
