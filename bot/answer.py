@@ -286,9 +286,9 @@ def _threshold(retriever: Retriever) -> float:
     return retriever.settings.of(retriever.settings.method).threshold
 
 
-#: Layer constructors in a pasted model ("nn.Linear(", "Conv2D(", "Dense("): cheap to look for, so the
-#: code reader is loaded only for posts that hold code.
-_LAYER_CALL = re.compile(r"\b(?:Linear|Conv[123][dD]|Convolution[12]D|Dense|Embedding|LSTM|GRU)\s*\(")
+#: Layer constructors in a pasted model ("nn.Linear(", "Conv2D(", "Dense(") or a pasted Keras summary
+#: ("Param #"): cheap to look for, so the code reader is loaded only for posts that hold one.
+_LAYER_CALL = re.compile(r"\b(?:Linear|Conv[123][dD]|Convolution[12]D|Dense|Embedding|LSTM|GRU)\s*\(|\bParam #")
 
 
 def _calculate(post: Post, retriever: Retriever, question: str = "") -> Answer | None:

@@ -103,3 +103,47 @@ def test_a_pasted_keras_model_gets_the_count_and_the_kb_explains_the_rest(retrie
     assert f"{second:,}" in a.answer
     assert a.calculation["rows"][2]["count"] == second
     assert "dropout" in a.answer.lower().split("**total**", 1)[1]   # the KB's passage follows the table
+
+
+KERAS2_SUMMARY = """Layer (type)                 Output Shape              Param #
+=================================================================
+input_1 (InputLayer)         [(None, 28, 28, 1)]       0
+conv2d_1 (Conv2D)            (None, 24, 24, 32)        832
+max_pooling2d_1 (MaxPooling2 (None, 12, 12, 32)        0
+conv2d_2 (Conv2D)            (None, 8, 8, 64)          51264
+flatten_1 (Flatten)          (None, 4096)              0
+dense_1 (Dense)              (None, 128)               524416
+batch_normalization_1 (Batch (None, 128)               512
+dense_2 (Dense)              (None, 10)                1290
+=================================================================
+Total params: 578,314"""
+
+KERAS3_SUMMARY = """┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ embedding (Embedding)           │ (None, 100, 64)        │       640,000 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ lstm (LSTM)                     │ (None, 32)             │        12,416 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense (Dense)                   │ (None, 1)              │            33 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘"""
+
+
+@pytest.mark.parametrize("table, total, workings", [
+    (KERAS2_SUMMARY, 578_314, {2: "(5 × 5 kernel × 1 channel + 1 bias) × 32 filters",
+                               4: "(5 × 5 kernel × 32 channels + 1 bias) × 64 filters",
+                               6: "(4,096 inputs + 1 bias) × 128 units", 7: "4 × 128 (gamma, beta",
+                               8: "(128 inputs + 1 bias) × 10 units"}),
+    (KERAS3_SUMMARY, 652_449, {1: "10,000 tokens × 64 dimensions",
+                               2: "4 × (32 × (64 inputs + 32 recurrent) + 32 biases)",
+                               3: "(32 inputs + 1 bias) × 1 unit"}),
+])
+def test_a_pasted_summary_is_explained_row_by_row(table, total, workings):
+    from bot.calc.stack import read_summary
+
+    stack = read_summary(table)
+    assert stack is not None and stack.given and stack.total == total
+    for row, working in workings.items():
+        assert stack.layers[row - 1].working.startswith(working), (row, stack.layers[row - 1].working)
+    answer = route_code(table + "\nHow is the Param # of each layer computed?", "How is the Param # computed?")
+    assert answer is not None and f"{total:,}" in answer.markdown

@@ -96,13 +96,14 @@ _PRINTED_TREE = re.compile(r"\d+\s*x\s*[A-Z]\w*\(|\blora_[AB]\b")
 
 
 def route_code(code: str, asked: str) -> CalcAnswer | None:
-    """A model written as code (Keras ``Sequential``, PyTorch ``nn.Sequential`` or ``__init__``) whose size the
-    question asks about: every layer counted in order (``bot.calc.stack``); None for anything else."""
+    """A model pasted as code (Keras ``Sequential``, PyTorch ``nn.Sequential`` or ``__init__``) or as a Keras
+    ``model.summary()`` table, whose size the question asks about: every layer counted or explained in order
+    (``bot.calc.stack``); None for anything else."""
     if not _ASKS_COUNT.search(asked) or _PRINTED_TREE.search(code):
         return None
-    from bot.calc.stack import read_stack, stack_answer
+    from bot.calc.stack import read_stack, read_summary, stack_answer
 
-    stack = read_stack(code)
+    stack = read_summary(code) or read_stack(code)     # a summary's counts are the framework's own
     if stack is None:
         return None
     answer = stack_answer(stack)

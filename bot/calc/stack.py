@@ -46,6 +46,7 @@ class Layer:
 class Stack:
     framework: str                                 # "keras" or "pytorch"
     layers: tuple[Layer, ...]
+    given: bool = False                            # the counts are a pasted summary's, not worked out here
 
     @property
     def counted(self) -> list[Layer]:
@@ -320,6 +321,69 @@ def _keras(calls: list[tuple[str, list[str], dict[str, str]]]) -> list[Layer]:
     return layers
 
 
+# --- A pasted model.summary(): the counts are given; the working is recovered from the shapes ------------
+
+_SUMMARY_ROW = re.compile(r"^[ \t│|┃]*([\w./-]+)[ \t]*\((\w+)\)?[ \t]*[│|┃]?[ \t]*\[?\(([^()\n]*)\)\]?[ \t]*[│|┃]?"
+                          r"[ \t]*([\d,]+)[ \t]*[│|┃]?(?:[ \t]*\S.*)?$", re.M)
+
+
+def read_summary(text: str) -> Stack | None:
+    """The rows of a pasted Keras ``model.summary()`` table (Keras 2 or 3), each count explained from its
+    output shape and the previous row's; None unless the table has at least two rows with parameters."""
+    rows = []
+    for m in _SUMMARY_ROW.finditer(text[:20_000]):
+        shape = _ints("(" + m.group(3) + ")")
+        count = m.group(4).replace(",", "")
+        if shape is None or not count.isdigit() or len(count) > 13:
+            continue
+        shape = shape[1:] if len(shape) > 1 and shape[0] is None else shape     # the batch axis
+        rows.append((m.group(2), shape, int(count)))
+        if len(rows) > _MAX_LAYERS:
+            return None
+    if sum(1 for _, _, count in rows if count) < 2:
+        return None
+    layers, previous = [], None
+    for kind, shape, count in rows:
+        layers.append(Layer(kind, count, _explain(kind.lower(), shape, previous, count), shape))
+        previous = shape
+    return Stack("keras", tuple(layers), given=True)
+
+
+def _explain(kind: str, shape: tuple[int | None, ...], previous: tuple[int | None, ...] | None, count: int) -> str:
+    """How a summary row's count arises, when its shape and the previous row's make it unambiguous."""
+    if count == 0:
+        return "no parameters"
+    out, before = shape[-1] if shape else None, previous[-1] if previous else None
+    if not out:
+        return ""
+    if kind.startswith("dense") and before:
+        if (before + 1) * out == count:
+            return f"({_n(before, 'input')} + 1 bias) × {_n(out, 'unit')}"
+        if before * out == count:
+            return f"{_n(before, 'input')} × {_n(out, 'unit')}, no biases"
+    if kind.startswith("conv") and before and count % out == 0:
+        per = count // out - 1                  # kernel height × width × input channels, per filter
+        for bias, size in ((1, per), (0, per + 1)):
+            if size % before == 0:
+                k = math.isqrt(size // before)
+                kernel = f"{k} × {k}" if k * k == size // before else f"{size // before:,}"
+                return f"({kernel} kernel × {_n(before, 'channel')}" + (" + 1 bias" if bias else "") + f") × {_n(out, 'filter')}"
+    if kind.startswith(("conv", "dense")) and not before and count % out == 0 and count // out > 1:
+        per = count // out - 1                  # the first layer: its input is not in the table
+        return (f"({per:,} kernel weights + 1 bias) × {out:,} filters" if kind.startswith("conv")
+                else f"({per:,} inputs + 1 bias) × {out:,} units")
+    if kind.startswith("embedding") and count % out == 0:
+        return f"{count // out:,} tokens × {out:,} dimensions"
+    if kind.startswith("batch") and count == 4 * out:             # "BatchNormalization", or cut to "Batch"
+        return f"4 × {out:,} (gamma, beta, moving mean and moving variance; the last two non-trainable)"
+    if kind.startswith(("layernormalization",)) and count == 2 * out:
+        return f"2 × {out:,} (gamma and beta)"
+    for name, gates, extra in (("lstm", 4, 1), ("gru", 3, 2), ("gru", 3, 1), ("simplernn", 1, 1)):
+        if kind.startswith(name) and before and gates * (out * (before + out) + extra * out) == count:
+            return f"{gates} × ({out:,} × ({before:,} inputs + {out:,} recurrent) + {extra * out:,} biases)"
+    return ""
+
+
 # --- The answer ---------------------------------------------------------------------------------------
 
 def _shape(shape: tuple[int | None, ...] | None) -> str:
@@ -332,7 +396,9 @@ def stack_markdown(stack: Stack) -> str:
     """The summary table, the total (or what is counted and what is missing), and the rule behind it."""
     keras = stack.framework == "keras"
     counted = stack.counted
-    if stack.complete:
+    if stack.given:
+        head = f"**The summary's layers add up to {fmt.commas(stack.total)} parameters.**"
+    elif stack.complete:
         head = f"**This model has {fmt.commas(stack.total)} parameters.**"
     else:
         missing = len(stack.layers) - len(counted)
@@ -354,7 +420,10 @@ def stack_markdown(stack: Stack) -> str:
     lines += ["", "A dense layer has one weight per input for each unit plus one bias per unit; a convolution has "
                   "one kernel (kernel height × width × input channels) per filter plus one bias per filter, "
                   "whatever the image size; pooling, flattening, dropout and activations have none."]
-    if keras:
+    if stack.given:
+        lines.append("The counts are the summary's own; each working is recovered from the layer's output shape and "
+                     "the previous layer's (blank where they do not settle it).")
+    elif keras:
         lines.append("Keras layers name only their outputs, so each layer's inputs are the previous layer's "
                      "output shape (padding 'valid' and stride 1 unless the code says otherwise).")
     return "\n".join(lines)
