@@ -336,3 +336,44 @@ def test_kb3_lora_memory_and_ema_copies():
     # fp32 weights + fp32 EMA copy = 8 bytes; + Adam's two fp32 moments = 16 bytes per parameter.
     assert 4 + 4 == 8 and 4 + 4 + 2 * 4 == 16
     assert "8 bytes per parameter" in ema and "16 bytes" in ema
+
+
+def test_train_optimizer_state_fp32_master_and_updates_per_step():
+    import struct
+
+    # Optimiser state per parameter of Llama 2 7B: SGD momentum 4 bytes, Adam 8, 8-bit Adam 2.
+    n = LLAMA2_7B["total"]
+    state = " ".join(_section("fine-tuning-and-freezing.md", "How much memory do the optimizer states of SGD, SGD with momentum and Adam take?").split())
+    assert f"{n:,} parameters" in state
+    for per_param, gb in ((4, 27.0), (8, 53.9), (2, 13.5)):
+        assert f"{n * per_param:,} bytes ({gb} GB)" in state
+        assert round(n * per_param / 1e9, 1) == gb
+    # 2 + 2 + 4 + 8 = 16 bytes per parameter (Rajbhandari et al. 2019); Adam's two averages are 8 of them.
+    assert 2 + 2 + 4 + 8 == 16 and 2 * 4 == 8
+    assert "8 of the 16 bytes" in state
+
+    # fp16 has 10 fraction bits: 1 + 0.0001 rounds to 1, the next value above 1 is 1 + 2^-10, and
+    # an update 2,048 = 2^11 times smaller than the weight is lost (Micikevicius et al. 2017).
+    def fp16(x: float) -> float:
+        return struct.unpack("<e", struct.pack("<e", x))[0]
+
+    assert fp16(1 + 0.0001) == 1.0
+    assert 1 / 0.0001 > 2048 == 2 ** 11
+    assert 1 + 2 ** -10 == 1.0009765625 and fp16(1 + 2 ** -10) == 1 + 2 ** -10
+    assert fp16(1 + 2 ** -11) == 1.0  # a tie, rounded to even: exactly 2,048 times smaller is lost too
+    master = " ".join(_section("memory-and-precision.md", "Why does mixed-precision training keep an fp32 master copy of the weights?").split())
+    assert "2,048 times smaller" in master and "1 + 2^-10 = 1.0009765625" in master
+    assert "2 for 16-bit weights, 2 for gradients, 4 for the master copy and 8 for Adam's two averages" in master
+
+    # Updates per epoch: 12,800 examples, batch 8, accumulation 4.
+    per_step = 8 * 4
+    steps = 12_800 // per_step
+    assert (per_step, steps, steps * 3, 12_800 * 3) == (32, 400, 1_200, 38_400)
+    updates = _section("loss-and-training-step.md", "How many times is each weight updated: after every example, every batch or every epoch?")
+    updates = " ".join(updates.split())
+    for shown in ("8 × 4 = 32", "12,800 / 32 = 400", "400 × 3 = 1,200", "12,800 × 3 = 38,400"):
+        assert shown in updates
+
+    # BERT-base has 12 layers; the example freezes the first 8.
+    freeze = _section("fine-tuning-and-freezing.md", "How do I freeze layers in PyTorch with requires_grad = False?")
+    assert "first 8 of its 12 layers" in freeze and "layer[:8]" in freeze
