@@ -2,8 +2,8 @@
 
 A post is read by regular expressions before anything is searched, and a pattern that backtracks
 turns a long run of one character ("[" * 20,000, "`" * 20,000, 20,000 spaces) into seconds of CPU.
-This script times ``read_post`` and the calculator's ``route`` on each such post and prints the
-slowest; the target is under 0.25 s for the worst (a normal question reads in about a millisecond).
+This script times ``read_post``, the calculator's ``route`` and its reader of pasted code and summaries
+(``route_code``) on each such post and prints the slowest; the target is under 0.25 s for the worst (a normal question reads in about a millisecond).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from bench.common import check, machine
 UNITS = list("[](){}<>`*_#|-.:!?@\"'~=+/\\,;%$&^ \t") + [
     " .", "a ", "1 ", "1.", "a,", "](", "**", "__", "``", "<a", "# ", "> ", "- ", "[x", "7b ", "gb ", "x ",
     "?\n", "\n", "a\n\n", "中", "。", "？", "\u3000", "- [ ] a\n", "@a ", "1%|", "### a | ", "hi all, ",
-    "torch 2.2 ", "quick question: ", "3 x ", "conv2d(1, ",
+    "torch 2.2 ", "quick question: ", "3 x ", "conv2d(1, ", "Dense(", "nn.Linear(8, ", "a (Dense) (None, 1) 1\n",
+    "│ a (Conv2D) │ (", "Param # ",
 ]
 LIMIT = 20_000
 
@@ -27,7 +28,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timings per post; the median is kept (default 3)")
     args = parser.parse_args()
     print(machine())
-    from bot.calc.chat import route
+    from bot.calc.chat import route, route_code
     from bot.errors import InputError
     from bot.reading import read_post
 
@@ -42,6 +43,7 @@ def main() -> None:
             except InputError:
                 pass  # a post of spaces is empty: refused, which is fine
             route(post)
+            route_code(post, "how many parameters?")
             runs.append(time.perf_counter() - started)
         timings.append((statistics.median(runs), unit))
     timings.sort(reverse=True)

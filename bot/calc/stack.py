@@ -138,13 +138,12 @@ def _false(value: str | None) -> bool:
 def read_stack(code: str) -> Stack | None:
     """The layers of a model written as code, in order; None unless at least two of them have parameters."""
     calls: list[tuple[str, list[str], dict[str, str]]] = []
-    for m in _CALL.finditer(code):
+    for seen, m in enumerate(_CALL.finditer(code)):
+        if seen > _MAX_LAYERS:
+            return None                 # not a model anyone wrote by hand
         args = _args(code, m.end())
-        if args is None:
-            continue
-        calls.append((m.group(1), *_split(args)))
-        if len(calls) > _MAX_LAYERS:
-            return None
+        if args is not None:
+            calls.append((m.group(1), *_split(args)))
     weighted = [c for c in calls if c[0].lower() not in _ZERO and not c[0].lower().startswith(
         ("maxpool", "averagepool", "avgpool", "globalaverage", "globalmax", "globalavg"))]
     if len(weighted) < 2:
