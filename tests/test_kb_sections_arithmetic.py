@@ -377,3 +377,59 @@ def test_train_optimizer_state_fp32_master_and_updates_per_step():
     # BERT-base has 12 layers; the example freezes the first 8.
     freeze = _section("fine-tuning-and-freezing.md", "How do I freeze layers in PyTorch with requires_grad = False?")
     assert "first 8 of its 12 layers" in freeze and "layer[:8]" in freeze
+
+
+# --- architecture details: bias=False, position tables, added tokens, GQA, tied embeddings ---------
+# Shapes from the official configs: Llama 2 7B (d 4,096, MLP 11,008, 32 layers, 6,738,415,616
+# parameters), Llama 3 8B (d 4,096, vocab 128,256, 32 query and 8 key-value heads of 128),
+# Llama 3.2 1B (d 2,048, vocab 128,256, tied), Gemma 7B (d 3,072, vocab 256,000), GPT-2 small,
+# BERT-base, T5-base (12 heads, 32 buckets) and ViT-B/16 at 224 pixels.
+
+def test_architecture_details_numbers():
+    name = "architecture-details.md"
+    d, d_ff, layers = LLAMA2_7B["d"], LLAMA2_7B["d_ff"], LLAMA2_7B["layers"]
+    per_block = 4 * d + 2 * d_ff + d
+    assert per_block == 42_496 and layers * per_block == 1_359_872
+    assert round(100 * layers * per_block / LLAMA2_7B["total"], 2) == 0.02
+    section = _section(name, "Why do Llama and many modern LLMs use bias=False in their linear layers?")
+    for shown in ("4 × 4,096 + 2 × 11,008 + 4,096 = 42,496", "1,359,872", "0.02%", "6,738,415,616"):
+        assert shown in section
+
+    assert (1024 * 768, 512 * 768, 32 * 12) == (786_432, 393_216, 384)
+    section = _section(name, "Which position encodings have trainable parameters: learned, sinusoidal, RoPE or ALiBi?")
+    for shown in ("1,024 × 768 = 786,432", "512 × 768 = 393,216", "32 × 12 = 384"):
+        assert shown in section
+    patches = (224 // 16) ** 2
+    assert patches == 196 and (patches + 1) * 768 == 151_296
+    assert round(100 * 151_296 / 86e6, 1) == 0.2
+    section = _section(name, "Is ViT's position embedding learned, and how many parameters does it have?")
+    for shown in ("14 × 14 = 196", "197 × 768 = 151,296", "0.2%"):
+        assert shown in section
+
+    assert [2 ** -h for h in range(1, 9)][0] == 1 / 2 and 2 ** -8 == 1 / 256
+    assert "1/2, 1/4, ..., 1/256" in _section(name, "What is ALiBi, and does it add any parameters?")
+
+    assert 2 * 768 == 1_536 and 2 * 2 * 4096 == 16_384
+    section = _section(name, "How many parameters does resize_token_embeddings add when I add tokens to the tokenizer?")
+    assert "2 × 768 = 1,536" in section and "2 × 2 × 4,096 = 16,384" in section
+    assert 151_646 < 151_936
+
+    vocab3 = 128_256
+    assert vocab3 * 4096 == 525_336_576 and 2 * 4096 == 8_192
+    section = _section(name, "Can I train only the new token embeddings and freeze the rest of the matrix?")
+    assert "525,336,576" in section and "2 × 4,096 = 8,192" in section
+
+    assert 128 // 2 == 64 and 4096 // 32 == 128
+    q = o = 4096 * 4096
+    kv = 4096 * 8 * 128
+    assert (kv, q, 2 * q + 2 * kv, 4 * q) == (4_194_304, 16_777_216, 41_943_040, 67_108_864)
+    section = _section(name, "What is the difference between multi-head, multi-query and grouped-query attention (num_key_value_heads)?")
+    for shown in ("4,096 × 1,024 = 4,194,304", "16,777,216", "41,943,040", "67,108,864", "32 / 8 = 4"):
+        assert shown in section
+
+    tied_1b = vocab3 * 2048
+    assert tied_1b == 262_668_288 and 0.19 < tied_1b / 1.24e9 < 0.22  # "about a fifth"
+    assert 256_000 * 3072 == 786_432_000
+    section = _section(name, "Which models tie their input and output embeddings (tie_word_embeddings)?")
+    for shown in ("128,256 × 2,048 = 262,668,288", "256,000 × 3,072 = 786,432,000", "525,336,576"):
+        assert shown in section
