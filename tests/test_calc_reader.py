@@ -597,3 +597,11 @@ def test_sizes_that_say_what_they_are_are_still_read(question, shown):
 def test_memory_seen_in_use_is_not_memory_available(question):
     s = read(question)
     assert s.memory is None and s.asks != "fit"
+
+
+@pytest.mark.parametrize("question", [
+    "I added 5 special tokens to Llama 3 8B and resized the embeddings. How many parameters does that add?",
+    "If I add 2 layers to GPT-2 small, how many extra parameters is that?",
+])
+def test_what_a_change_adds_is_not_the_models_total(question):
+    assert route(question) is None

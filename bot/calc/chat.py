@@ -71,6 +71,12 @@ def _asks_other_quantity(s: Slots) -> bool:
     return s.asks in ("fit", "memory") and bool(_COMPUTE_WORDS.search(s.text)) and not _MEMORY_WORDS.search(s.text)
 
 
+#: A question about what a change adds to a model ("how many parameters does that add", "how many extra
+#: parameters"): the model's total would answer something it did not ask.
+_INCREMENT = re.compile(r"\b(?:does|do|did|will|would)\s+(?:that|this|it|they|these|those)\s+add\b|\bhow many (?:extra|more|"
+                        r"additional|new) param|\b(?:adds?|added|adding)\s+(?:\w+\s+){0,3}(?:tokens?|rows?|layers?|heads?)\b")
+
+
 def route(question: str) -> CalcAnswer | None:
     """A ``CalcAnswer`` for a calculation question, ``None`` for anything else (see the module docstring)."""
     if not isinstance(question, str) or not question.strip() or len(question) > 600:
@@ -81,6 +87,8 @@ def route(question: str) -> CalcAnswer | None:
     try:
         answer = _part(s) if (s.part or s.layer_params) and not s.presets else None
         if answer is None:
+            if s.asks == "params" and _INCREMENT.search(s.text):
+                return None     # "how many parameters does adding 5 tokens add?": not the model's total
             answer = _model(s)
     except InputError:
         return None
