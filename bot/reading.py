@@ -270,7 +270,8 @@ def kind_of(sentence: str) -> QuestionKind:
         return "comparison"
     if _NUMERIC.search(lowered) and re.search(r"\d", lowered):
         return "numeric"
-    if re.match(r"^(?:\w+,?\s+)?(?:why|how come)\b", lowered) or "为什么" in lowered:
+    if re.match(r"^(?:\w+,?\s+)?(?:why|how come|(?:is|was) there (?:a|any) (?:\w+ )?reason)\b", lowered) or \
+            "为什么" in lowered:
         return "why"
     if re.match(r"^(?:\w+,?\s+)?how\b", lowered) or "如何" in lowered or "怎么" in lowered:
         return "numeric" if _NUMERIC.search(lowered) else "how"
@@ -330,6 +331,8 @@ _FRAMES = [(re.compile(p, re.I), r) for p, r in (
     (r"\b(?:i|we) (?:would|'d) like to (?:ask|know)(?: about)?\s*|\b(?:i|we) want(?:ed)? to (?:ask|know)(?: about)?\s*|"
      r"\bmy question is(?: that)?:?\s*", ""),
     (r"\b(?:what is |what's )?the reason (?:behind|for) ", "why "),
+    (r"^(?:is|was) there (?:a|any) (?:good |particular |specific |technical )?reason (?:that |why |for )?", "why "),
+    (r"^(?:however|specifically|also|additionally|besides|moreover|furthermore|basically|actually|anyway),?\s+", ""),
 )]
 
 

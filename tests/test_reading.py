@@ -273,3 +273,14 @@ def test_other_issue_forms_leave_only_the_question():
     post = read_post(vllm)
     assert [p.text for p in post.parts] == ["I run a 70B model in 4-bit on two 24GB cards. Is 48GB enough?"]
     assert "0.5.0" not in post.facts and "environment" not in post.prose.lower()
+
+
+@pytest.mark.parametrize("post, focus, kind", [
+    ("Is there a reason that all linear layers do not use a bias term?",
+     "Why all linear layers do not use a bias term?", "why"),
+    ("Is there any particular reason why Llama drops the biases?", "Why Llama drops the biases?", "why"),
+    ("However, what does A3B stand for?", "What does A3B stand for?", "definition"),
+])
+def test_a_reason_asked_for_is_a_why_question_and_connectives_are_dropped(post, focus, kind):
+    read = read_post(post)
+    assert read.focus == focus and read.parts[0].kind == kind
