@@ -152,7 +152,7 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
     """What the answer shows: for each part of the post that the KB answers confidently, in the
     post's order, its best section (each section once) and the other side of a comparison. The
     post's questions together, or the whole post with its context, comes first when it matches
-    better than any part alone."""
+    better than any part alone, and the whole post's best section comes last when there is room."""
     asked = [(_in_context(part, pools), part.kind) for part in post.parts]
     if all(kind == "usage" for _, kind in asked):
         return []
@@ -170,6 +170,11 @@ def _shown(post: Post, pools: dict[str, list[Hit]], retriever: Retriever) -> lis
             _show(query, kind, pools, retriever, shown, allowance)
     if post.stated and len(shown) == 1:
         _show_other_reading(shown, pools[shown[0].query], retriever)
+    if shown and post.prose in pools:
+        # A long post's context often names the case its short question leaves out ("Can somebody
+        # explain temperature? Some say higher is more random, others the opposite"): the best
+        # section for the post read whole is shown too when there is room and it is new.
+        _show(post.prose, post.kind, pools, retriever, shown, allowance)
     return shown
 
 

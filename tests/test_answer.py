@@ -262,3 +262,16 @@ def test_a_post_naming_several_kb_terms_is_answered_a_little_below_the_threshold
     _show(topical, "yes_no", {topical: near}, retriever, declined)
     _show(topical, "yes_no", {topical: near}, retriever, shown, TOPICAL_ALLOWANCE)
     assert declined == [] and [s.hit.id for s in shown] == [best.id]
+
+
+def test_a_long_posts_best_section_read_whole_is_shown_after_its_questions(retriever):
+    from bot.answer import _lead, _shown, confident
+
+    post = read_post("What does temperature do? A friend told me that raising it makes the model repeat its training "
+                     "text more closely, but I read elsewhere that it makes the replies more varied and random.")
+    pools = dict(zip(post.queries, retriever.search_many(post.queries, k=10)))
+    whole = _lead(pools[post.prose], retriever)
+    assert post.prose not in {p.text for p in post.parts} and confident([whole], retriever)
+    without = [s.hit.id for s in _shown(replace(post, prose=""), pools, retriever)]
+    shown = [s.hit.id for s in _shown(post, pools, retriever)]
+    assert whole.id not in without and shown == without + [whole.id]
