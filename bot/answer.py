@@ -261,24 +261,7 @@ TOPICAL_ALLOWANCE = 0.05
 
 
 def _topical_allowance(query: str, retriever: Retriever) -> float:
-    terms = _kb_terms(retriever)
-    named = {m.group(0) for m in terms.finditer(query.lower())} if terms is not None else set()
-    return TOPICAL_ALLOWANCE if len(named) >= TOPICAL_TERMS else 0.0
-
-
-_TERMS: dict[int, tuple[Retriever, re.Pattern[str] | None]] = {}
-
-
-def _kb_terms(retriever: Retriever) -> re.Pattern[str] | None:
-    """One pattern for every alias in the KB (of three characters or more), built once per retriever."""
-    cached = _TERMS.get(id(retriever))
-    if cached is None or cached[0] is not retriever:
-        aliases = sorted({a.lower().strip() for d in retriever.documents.values() for a in d.aliases
-                          if len(a.strip()) >= 3}, key=len, reverse=True)
-        pattern = re.compile("|".join(r"(?<![a-z])" + re.escape(a) + r"(?![a-z])" for a in aliases)) \
-            if aliases else None
-        cached = _TERMS[id(retriever)] = (retriever, pattern)
-    return cached[1]
+    return TOPICAL_ALLOWANCE if len(retriever.kb_terms_named(query)) >= TOPICAL_TERMS else 0.0
 
 
 def confident(hits: list[Hit], retriever: Retriever) -> bool:

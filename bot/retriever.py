@@ -115,6 +115,10 @@ def normalize_query(query: object) -> str:
     return text
 
 
+_TERM_WORD = re.compile(r"[a-z0-9]+")
+_TERM_LENGTH = 6  # words in the longest alias looked for
+
+
 class Retriever:
     """Hybrid search over a folder of Markdown: a FAISS index kept in the cache, plus BM25.
 
@@ -209,6 +213,43 @@ class Retriever:
             translations=load_translations(),
             folder=self._loaded.folder,
         )
+
+    @cached_property
+    def _kb_terms(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The front-matter aliases of three characters or more: Latin ones as word sequences, others
+        (Chinese) as they are written."""
+        latin, other = set(), set()
+        for doc in self.documents.values():
+            for alias in doc.aliases:
+                alias = alias.lower().strip()
+                if len(alias) < 3:
+                    continue
+                words = _TERM_WORD.findall(alias)
+                if alias.isascii():
+                    if words:
+                        latin.add(" ".join(words))
+                else:
+                    other.add(alias)
+        return frozenset(latin), tuple(sorted(other))
+
+    def kb_terms_named(self, text: str) -> set[str]:
+        """The KB's own names for what it covers ("position embedding", "LoRA", "参数量") that ``text`` uses."""
+        latin, other = self._kb_terms
+        words, named, i = _TERM_WORD.findall(text.lower()), set(), 0
+        while i < len(words):               # the longest alias at each word, as a regular expression would
+            for n in range(min(_TERM_LENGTH, len(words) - i), 0, -1):
+                if (term := " ".join(words[i:i + n])) in latin:
+                    named.add(term)
+                    i += n
+                    break
+            else:
+                i += 1
+        rest = text
+        for alias in sorted(other, key=len, reverse=True):
+            if alias in rest:
+                named.add(alias)
+                rest = rest.replace(alias, " ")
+        return named
 
     def search(self, query: str, k: int = 5, method: Method | None = None) -> list[Hit]:
         """The ``k`` passages that best answer ``query``, best first, ranked by ``method``
