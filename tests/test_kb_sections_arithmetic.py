@@ -433,3 +433,63 @@ def test_architecture_details_numbers():
     section = _section(name, "Which models tie their input and output embeddings (tie_word_embeddings)?")
     for shown in ("128,256 × 2,048 = 262,668,288", "256,000 × 3,072 = 786,432,000", "525,336,576"):
         assert shown in section
+
+
+# --- names: model names, files and formats (model-files-and-names.md), GGUF legacy types, count checklist ---
+
+def _flat(name: str, heading: str) -> str:
+    return " ".join(_section(name, heading).split())
+
+
+def test_names_llama2_file_sizes_and_dtype():
+    n = LLAMA2_7B["total"]
+    assert 2 * n == 13_476_831_232 and (2 * n) // 2 == n
+    assert round(2 * n / 1e9, 1) == 13.5 and round(4 * n / 1e9) == 27
+    assert round(9.98 + 3.5, 1) == 13.5  # the two -hf shards, GB
+    name = "model-files-and-names.md"
+    same = _flat(name, "Why are the original Llama 2 checkpoint and the -hf version the same size?")
+    for shown in ("6,738,415,616", "13,476,831,232", "13.5 GB", "9.98 and 3.5 GB"):
+        assert shown in same, shown
+    shards = _flat(name, "What are model-00001-of-00002.safetensors files and model.safetensors.index.json, and do I need every shard?")
+    assert "13,476,831,232" in shards and "6,738,415,616" in shards
+    dtype = _flat(name, "Why does from_pretrained load my model in float32 and double its memory?")
+    assert "27 GB" in dtype and "13.5 GB" in dtype
+
+
+def test_names_mistral_v03_vocabulary_growth():
+    new_tokens = 32_768 - MISTRAL_7B["vocab"]
+    assert new_tokens == 768 and MISTRAL_7B["d"] == 4096
+    assert new_tokens * MISTRAL_7B["d"] * 2 == 6_291_456
+    section = _flat("model-files-and-names.md", "What do -v0.1 and -v0.2 mean, and can a new version have more parameters?")
+    assert "768 new tokens × 4,096 wide × 2" in section and "6,291,456" in section and "32,768" in section
+
+
+def test_names_moe_speed_follows_active_parameters():
+    # Bytes read per token at 4 bits (0.5 bytes) per weight, in GB.
+    assert (22 * 0.5, 37 * 0.5, 235 * 0.5, 671 * 0.5) == (11, 18.5, 117.5, 335.5)
+    assert round(37 / 22, 1) == 1.7 and round(671 / 235, 1) == 2.9
+    section = _flat("model-files-and-names.md",
+                    "Why do MoE models of very different sizes, like Qwen3-235B-A22B and DeepSeek-V3, generate at similar speeds?")
+    for shown in ("11 GB", "18.5 GB", "1.7 times", "2.9 times", "117.5 GB", "over 335 GB", "235B", "22B", "671B", "37B"):
+        assert shown in section, shown
+
+
+def test_names_gguf_legacy_block_sizes():
+    # ggml-common.h: fp16 scale d (2 bytes), fp16 min m (2), 5th bits qh (4), 32 quants.
+    blocks = {"Q4_0": (2 + 16, 4.5), "Q4_1": (2 + 2 + 16, 5.0), "Q5_0": (2 + 4 + 16, 5.5),
+              "Q5_1": (2 + 2 + 4 + 16, 6.0), "Q8_0": (2 + 32, 8.5)}
+    section = _flat("quantisation-formats.md",
+                    "What do the _0 and _1 in GGUF types like Q4_0, Q4_1 and Q5_0 mean, and how many bits do they use?")
+    for name, (size, bits) in blocks.items():
+        assert size * 8 / 32 == bits
+        assert f"| {name} |" in section and f"= {size} | {bits} |" in section, name
+    assert round(100 * (20 / 18 - 1)) == 11 and "about 11% bigger" in section
+
+
+def test_names_two_sources_checklist():
+    llama3 = 8_030_261_248
+    assert round((llama3 - LLAMA3_8B["vocab"] * LLAMA3_8B["d"]) / 1e9, 2) == 7.50
+    assert round(llama3 / 2 ** 30, 2) == 7.48
+    section = _flat("model-sizes.md", "Why do two sources give different parameter counts for the same model?")
+    for shown in ("6,738,415,616", "124,439,808", "85,056,000", "7.50B", "8.03B", "7.48", "46.7B", "12.9B"):
+        assert shown in section, shown
