@@ -161,6 +161,10 @@ class FakeRetriever:
     def search_many(self, queries: list[str], k: int = 5) -> list[list[Hit]]:
         return [self.search(q, k) for q in queries]
 
+    def kb_terms_named(self, text: str) -> set[str]:
+        named = _words(text)
+        return {alias for d in self.documents.values() for alias in d.aliases if _words(alias) <= named}
+
     def block_scores(self, query: str, blocks: list[str]) -> np.ndarray:
         wanted = _words(query)
         return np.array([len(wanted & _words(b)) / max(1, len(wanted)) for b in blocks])

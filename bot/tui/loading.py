@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # types only: this module imports nothing of the index or the
 class AppRetriever(Protocol):
     """What the app needs from a retriever: what it shows once loaded (documents, passages,
     skipped files, whether the index is only in memory) and what answering a question calls
-    (bot.answer.answer_question: search_many, section, block_scores, settings)."""
+    (bot.answer.answer_question: search_many, section, block_scores, kb_terms_named, settings)."""
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]: ...
@@ -44,6 +44,8 @@ class AppRetriever(Protocol):
     def section(self, passage_id: str) -> list[Passage]: ...
 
     def block_scores(self, query: str, blocks: list[str]) -> Any: ...
+
+    def kb_terms_named(self, text: str) -> set[str]: ...
 
 
 #: (stage, done, total): stages are "open", "wait", "scan", "embed", "write" (from the index) and "model".
