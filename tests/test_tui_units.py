@@ -170,7 +170,7 @@ def test_the_real_retriever_and_the_fake_both_meet_what_the_app_needs(tmp_path: 
     real = Retriever(kb, encoder=None, loaded=empty)  # type: ignore[arg-type]  # its shape, not its model
     methods = [name for name, member in vars(AppRetriever).items() if inspect.isfunction(member)
                and not name.startswith("_")]
-    assert methods == ["search_many", "section", "block_scores"]
+    assert methods == ["search_many", "section", "block_scores", "kb_terms_named"]
     for retriever in (real, FakeRetriever(kb)):
         assert isinstance(retriever, AppRetriever), type(retriever)
         for name in methods:  # each takes the protocol's parameters, by name, in order
