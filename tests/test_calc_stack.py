@@ -63,8 +63,9 @@ def test_stacks_are_counted_layer_by_layer(code, total, counts):
 def test_keras_batchnorm_keeps_its_moving_statistics_apart():
     stack = read_stack("model.add(Conv2D(8, 3, input_shape=(10, 10, 4)))\nmodel.add(BatchNormalization())\n"
                        "model.add(Flatten())\nmodel.add(Dense(2))")
-    assert [layer.params for layer in stack.layers] == [8 * 9 * 4 + 8, 16, 0, 8 * 8 * 8 * 2 + 2]
-    assert stack.layers[1].non_trainable == 16
+    # model.summary() prints 4 × channels for BatchNormalization and counts all of them in "Total params"
+    assert [layer.params for layer in stack.layers] == [8 * 9 * 4 + 8, 32, 0, 8 * 8 * 8 * 2 + 2]
+    assert stack.layers[1].non_trainable == 16 and stack.total == 296 + 32 + 1_026
 
 
 def test_a_missing_input_size_leaves_that_layer_uncounted_and_the_next_one_still_counted():

@@ -241,7 +241,7 @@ def _keras(calls: list[tuple[str, list[str], dict[str, str]]]) -> list[Layer]:
         elif "input_shape" in kw:
             shape = None                    # input_shape=input_shape: a variable the code does not show
         params: int | None = 0
-        working, out = "no parameters", shape
+        working, out, frozen = "no parameters", shape, 0
         last = shape[-1] if shape else None
         if low == "dense":
             units = _int(kw.get("units") or (pos[0] if pos else None))
@@ -308,14 +308,14 @@ def _keras(calls: list[tuple[str, list[str], dict[str, str]]]) -> list[Layer]:
                 working = f"{gates} × ({units:,} × ({last:,} + {units:,}) + {extra * units:,})"
             sequences = (kw.get("return_sequences") or "").strip() == "True"
             out = ((shape[0] if shape and len(shape) > 1 else None, units) if sequences else (units,)) if units else None
-        elif low in ("batchnormalization", "layernormalization"):
+        elif low == "batchnormalization":        # gamma and beta, and the moving mean and variance
+            params, frozen = (4 * last, 2 * last) if last else (None, 0)
+            working = (f"4 × {last:,} (gamma and beta; the moving mean and variance are non-trainable)" if last
+                       else "needs the size of its input")
+        elif low == "layernormalization":
             params = 2 * last if last else None
-            working = (f"2 × {last:,} (gamma and beta)" if last else "needs the size of its input")
-            layers.append(Layer(name, params, working, out,
-                                2 * last if last and low == "batchnormalization" else 0))
-            shape = out
-            continue
-        layers.append(Layer(name, params, working, out))
+            working = f"2 × {last:,} (gamma and beta)" if last else "needs the size of its input"
+        layers.append(Layer(name, params, working, out, frozen))
         shape = out
     return layers
 
