@@ -86,11 +86,19 @@ def test_a_closed_output_exits_141_without_a_traceback(kb_index_cache: Path, arg
     assert "Traceback" not in done.stderr
 
 
+def _terminal_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @pytest.mark.slow
 def test_ctrl_c_exits_130(kb_index_cache: Path) -> None:
+    # Ctrl+C as a terminal delivers it: a shell starts background jobs with SIGINT ignored, and the child
+    # would inherit that from a suite launched in the background, so the child gets the default back.
     batch = subprocess.Popen([sys.executable, "-m", "bot", "--batch", "-"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                             env={**os.environ, "PYTHONPATH": str(REPO), "PARAMSBOT_CACHE_DIR": str(kb_index_cache)})
+                             env={**os.environ, "PYTHONPATH": str(REPO), "PARAMSBOT_CACHE_DIR": str(kb_index_cache)},
+                             preexec_fn=_terminal_sigint)
     assert batch.stdin is not None and batch.stdout is not None
     batch.stdin.write("what is a bias\n")
     batch.stdin.flush()
