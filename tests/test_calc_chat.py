@@ -262,3 +262,47 @@ def test_how_long_to_train_on_named_gpus_uses_their_peak_at_40_percent():
     # (Meta reports 184,320 A100 GPU-hours for Llama 2 7B: 180 hours on 1024 GPUs)
     assert "≈ 7.3 days (176 hours)" in answer.markdown
     assert "At the peak of 1024 × A100 (312 TFLOP/s each, bf16 dense)" in answer.markdown
+
+
+@pytest.mark.parametrize(("question", "context"), [
+    ("when I set num_ctx to 128000 with llama3.2:3b on my 8GB GPU, how much memory is needed?", 128_000),
+    ("llama 3 8b with n_ctx=32768 in 24 GB, does it fit?", 32_768),
+    ("vllm max_model_len 131072 for qwen2.5 7b on a 24GB card: how much memory?", 131_072),
+    ("llama-server --ctx-size 65536 llama 3.1 8b q4_k_m memory?", 65_536),
+])
+def test_a_runtimes_context_setting_is_the_context(question, context):
+    from bot.calc.reader import read
+
+    assert read(question).context == context
+
+
+def test_a_written_size_of_a_named_model_still_gets_its_kv_cache():
+    """"llama3.2:3b" is read as 3B as written, but the KV cache comes from Llama 3.2 3B's layers and heads:
+    28 layers × 2 × 8 KV heads × 128 × 2 bytes × 128,000 tokens = 14,680,064,000 bytes."""
+    answer = route("Does llama3.2:3b-instruct-q8_0 with a 128000 token context fit in 8GB VRAM?")
+    assert answer is not None and answer.calculation["intent"] == "fit"
+    assert "KV cache (14.7 GB at 128,000 tokens" in answer.markdown
+    assert answer.markdown.startswith("**No: the weights fit (3.19 GB in Q8_0)")  # 18.5 GB is not a near miss
+
+
+@pytest.mark.parametrize(("question", "one", "some"), [
+    # GPT-2 medium: 12 × 1,024² + 13 × 1,024 = 12,596,224 per block (the LoRA paper's FTTop2 row: 25.19M)
+    ("how many trainable parameters when fine-tuning only the last 2 layers of GPT-2 medium?", "12,596,224",
+     "25,192,448"),
+    # Llama 2 7B: 4 × 4,096² + 3 × 4,096 × 11,008 + 2 × 4,096
+    ("how many parameters does one layer of llama 2 7b have?", "202,383,360", None),
+    ("If I freeze all but the top 4 layers of bert-base, how many parameters are trainable?", "7,087,872",
+     "28,351,488"),
+])
+def test_some_blocks_of_a_named_model(question, one, some):
+    answer = route(question)
+    assert answer is not None
+    assert f"**One block** | **{one}**" in answer.markdown
+    if some:
+        assert f"= **{some}**" in answer.markdown
+    assert "Outside the blocks: token embeddings" in answer.markdown
+
+
+def test_a_named_model_with_fewer_layers_is_still_a_change_not_some_blocks():
+    answer = route("gpt-2 small with 6 layers: how many parameters?")
+    assert answer is not None and "81,912,576" in answer.markdown and "One block" not in answer.markdown

@@ -155,6 +155,40 @@ def params_answer(r: Report, preset: Preset | None) -> CalcAnswer:
     return CalcAnswer(f"Parameters in {r.title}", md, _calc(r, "params"), examples)
 
 
+def blocks_answer(r: Report, count: int) -> CalcAnswer | None:
+    """Some of a model's repeated blocks ("one layer of Llama 2 7B", "fine-tuning the top 2 layers"): one
+    block's parts from the breakdown, times the blocks asked about, and what lies outside the blocks.
+    None when the blocks differ (mixture-of-experts models) or the model has fewer than asked."""
+    inside = [item for item in r.breakdown if item.get("per_layer")]
+    layers = {item.get("layers") for item in inside}
+    if not inside or len(layers) != 1 or r.is_moe:
+        return None
+    total_layers = int(layers.pop())
+    if not 0 < count <= total_layers:
+        return None
+    one = sum(int(item["per_layer"]) for item in inside)
+    some = one * count
+    what = "one block" if count == 1 else f"{count} blocks"
+    head = (f"**One block (layer) of {r.title} has {fmt.commas(one)} parameters"
+            + (f"; {count} blocks have {fmt.commas(some)} ({fmt.words(some)})" if count > 1 else f" ({fmt.words(one)})")
+            + f", of {fmt.commas(r.params_total)} in the whole model.**")
+    lines = [head, "", f"Each of its {total_layers} blocks has the same parts:", "",
+             "| Part of one block | Parameters |", "|---|---:|"]
+    lines += [f"| {item['label']} | {fmt.commas(int(item['per_layer']))} |" for item in inside]
+    lines.append(f"| **One block** | **{fmt.commas(one)}** |")
+    if count > 1:
+        lines += ["", f"{_cap(what)}: {count} × {fmt.commas(one)} = **{fmt.commas(some)}**."]
+    outside = [item for item in r.breakdown if not item.get("per_layer")]
+    if outside:
+        parts = "; ".join(f"{item['label'].lower()} {fmt.commas(item['count'])}" for item in outside)
+        lines += ["", f"Outside the blocks: {parts}. Training only some blocks leaves these frozen; training the "
+                      "output head too adds its count (a tied head shares the embedding matrix)."]
+    lines += ["", f"{_cap(what)} {'is' if count == 1 else 'are'} {100 * some / r.params_total:.1f}% of the "
+                  "model's parameters."]
+    md = "\n".join(lines) + _source_line(r)
+    return CalcAnswer(f"Parameters in {what} of {r.title}", md, _calc(r, "params"), [EX_GPT2])
+
+
 def _kv16(r: Report) -> int:
     """The report's KV cache in fp16, whatever precision the weights are in (caches are rarely quantised)."""
     kv = r.kv_cache or {}
@@ -268,6 +302,10 @@ def needs(params: int, kv: float, overhead: float | None, chosen: Format | None)
             for f in _formats(chosen)]
 
 
+#: Needing more than this share of the memory named is a plain "no", not a near miss.
+TIGHT = 1.25
+
+
 def _verdict(name: str, need: Need, capacity: float, cap: str) -> tuple[str, bool]:
     """A one-line verdict for one format, and whether it fits with its overhead."""
     f, w, total = need.fmt.name, fmt.size(need.weights), fmt.size(need.total)
@@ -275,6 +313,9 @@ def _verdict(name: str, need: Need, capacity: float, cap: str) -> tuple[str, boo
         return f"Yes: in {f} {name} needs about {total} ({w} of weights), within {cap}", True
     if need.total <= capacity:
         return f"Yes, but tight: in {f} {name} needs about {total} ({w} of weights) of the {cap}", True
+    if need.weights <= capacity and need.total > TIGHT * capacity:
+        return (f"No: the weights fit ({w} in {f}), but with the KV cache and runtime overhead {name} needs "
+                f"about {total}, far more than {cap}"), False
     if need.weights <= capacity:
         return (f"Tight, not enough headroom: yes, the weights fit ({w} in {f}), but with the KV cache and runtime "
                 f"overhead it needs about {total}, more than {cap}"), False

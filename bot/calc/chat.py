@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from bot.calc import fmt, parts
-from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, compare_answer, dense_answer, fit_answer,
+from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, blocks_answer, compare_answer, dense_answer, fit_answer,
                               inference_flops_answer, kv_answer, linear_answer, links, max_size_answer,
                               memory_answer, optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
                               training_flops_answer, training_memory_answer)
@@ -295,7 +295,12 @@ def _subject(s: Slots, preset: Preset | None, precision: str = "fp16") -> Report
             s.taken.append(f"{given:,.0f} parameters as you wrote (the exact count of {preset.title} is "
                            f"{exact.params_total:,})")
             name = preset.title
-        return report_for_size(given, precision=precision, tokens=tokens, name=name)
+        sized = report_for_size(given, precision=precision, tokens=tokens, name=name)
+        if preset is not None and s.context and not preset.published_only:
+            # The count is the user's, the architecture the named model's: its KV cache at their context.
+            cache = report(preset, precision=precision, context=s.context, batch=s.batch or 1).kv_cache
+            sized = dataclasses.replace(sized, kv_cache=cache, notes=[]) if cache else sized
+        return sized
     return _from_dims(s)
 
 
@@ -347,7 +352,8 @@ def _changed(s: Slots, preset: Preset, dry: bool = False) -> tuple[TransformerSp
     shown: list[str] = []
     for slot, (name, label, stated) in _CHANGES.items():
         value = s.dims.get(slot)
-        if value is None or not re.search(stated, s.text) or (slot == "layers" and re.search(r"offload\w*|gpu[- ]layers|on (?:the )?gpu", s.text)):
+        if value is None or not re.search(stated, s.text) or (slot == "layers" and (s.blocks or re.search(
+                r"\boffload\w*\b|\bgpu[- ]layers\b|\bon (?:the )?gpu\b", s.text))):
             continue
         old = getattr(spec, name) if name != "num_kv_heads" else spec.kv_heads
         if value != old:
@@ -404,6 +410,8 @@ def _model(s: Slots) -> CalcAnswer | None:
             r = _preset_count(s, s.preset)
         if r.kind == "size":
             return None                      # "how many parameters does a 7B model have" answers itself
+        if s.blocks:
+            return blocks_answer(r, s.blocks)   # "one layer of Llama 2 7B", "fine-tuning the top 2 layers"
         answer = params_answer(r, s.preset)
         if s.taken:
             answer.markdown += "\n\nTaken as: " + "; ".join(s.taken) + "."

@@ -102,6 +102,7 @@ class Slots:
     count_gpus: bool = False                # "how many GPUs"
     layer_params: tuple[int, ...] | None = None   # "layers with 514, 9 and 16 parameters" (reverse dense)
     targets: tuple[str, ...] | None = None        # LoRA's adapted matrices: q, k, v, o, gate, up, down
+    blocks: int | None = None               # "one layer of", "the top 2 layers": that many of a model's blocks
     taken: list[str] = field(default_factory=list)
 
     @property
@@ -233,13 +234,20 @@ def _bytes(text: str) -> list[tuple[float, str, int, int]]:
     return out
 
 
+#: A runtime's context-length setting with its value: ollama's num_ctx, llama.cpp's n_ctx and --ctx-size,
+#: vLLM's max_model_len, a config's max_seq_len or seq_length ("set num_ctx to 128000", "n_ctx=4096").
+_CONTEXT_SETTING = (r"(?:\b(?:num_ctx|n_ctx|ctx[_-]size|max_model_len|max_seq_len(?:gth)?|seq_length|context_length|"
+                    r"max_sequence_length)|--ctx-size|--context-length)\b[\s\"':=]*(?:to|of|at|is)?\s*(\d+(?:\.\d+)?)\s*(k)?\b")
+
+
 def _context(text: str) -> int | None:
     """Context length: "8k context", "128k tokens", "a context of 32768", "4096-token prompt". k = 1,024."""
     for pattern in (r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]?(?:long[- ])?(?:tokens?\s+(?:of\s+)?)?(?:context|ctx|sequence length|"
                     r"seq(?:uence)? len|prompt)\b",
                     r"\b(?:context|ctx|sequence length|seq len)(?: length| window| size)?(?: of| =|:)?\s*(\d+(?:\.\d+)?)"
                     r"\s*(k)?\b",
-                    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]tokens?\b(?! per)(?!\s*(?:/|a)\s*s)(?!\s*vocab)"):
+                    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(k)?[- ]tokens?\b(?! per)(?!\s*(?:/|a)\s*s)(?!\s*vocab)",
+                    _CONTEXT_SETTING):
         m = re.search(pattern, text)
         if m:
             value = float(m.group(1)) * (1024 if m.group(2) else 1)
@@ -452,6 +460,23 @@ _OUTPUT_WORDS = r"(?:output[- ]?(?:classes|neurons?|units?|nodes?|labels?|catego
     r"targets)"
 
 
+_SOME_BLOCKS = re.compile(
+    r"\b(?:(?:last|top|final|first|bottom|upper|lower)\s*(\d+|" + "|".join(_WORD_NUMBERS) + r")|"
+    r"(one|a single|single|each|every|per|a))\s+(?:transformer\s+|decoder\s+|encoder\s+|hidden\s+)?"
+    r"(?:layers?|blocks?)\b(?!\s*(?:norm|sizes?|widths?))")
+
+
+def _blocks(text: str) -> int | None:
+    """How many of a model's repeated blocks are asked about: "one layer of Llama 2 7B", "parameters per
+    layer", "fine-tuning the top 2 layers" (a named model's layer count changed is "with 2 layers")."""
+    m = _SOME_BLOCKS.search(text)
+    if m is None:
+        return None
+    if m.group(1):
+        return int(num(m.group(1)))
+    return 1
+
+
 def _worded_layers(text: str) -> tuple[int, ...] | None:
     """A network described in words, in any order: "3 inputs, 5 hidden, 2 outputs", "2 hidden layers of 16
     neurons", "N input features ... into K classes ... two layers of 100 units each", "8 inputs and a single output"."""
@@ -584,6 +609,7 @@ def read(question: str) -> Slots:
     s.bias = _bias(text)
     s.fmt = find_format(text)
     s.context = _context(rest)
+    s.blocks = _blocks(text) if s.presets else None
     s.batch = _batch(rest)
     s.tokens = _tokens(rest)
     s.bandwidth = _rate(text, {"gb": 1e9, "tb": 1e12, "gib": 2**30}, r"\s*(?:/|per)\s*s(?:ec(?:ond)?)?\b")
