@@ -248,6 +248,13 @@ _USAGE = re.compile(
     r"(?:怎么|如何|怎样)(?:设置|配置|安装|调用|传入|修改|改变|调整)", re.I)
 
 
+#: "How to set X" asked for a goal or a value ("to improve quality", "what value is best", "取多少") asks
+#: what the setting does and which value suits, which the KB answers; without one it asks for a manual.
+_VALUE_CHOICE = re.compile(
+    r"\b(?:to (?:improve|get better|get more|make (?:it|the \w+) (?:more|less)|reduce|avoid)|for (?:better|best|more|less)|"
+    r"best|optimal|recommended|ideal|(?:what|which|good) values?)\b|提高|质量|取多少|多少合适|推荐", re.I)
+
+
 #: A request to explain ("Can somebody explain sampling temperature?", "Please explain why..."): the
 #: question is what follows it, and a bare topic after it asks what that is.
 _REQUEST = re.compile(r"^(?:(?:can|could|would|will) (?:some(?:one|body)|any(?:one|body)|you) (?:please )?|please )?"
@@ -264,7 +271,7 @@ def kind_of(sentence: str) -> QuestionKind:
         return "comparison" if _COMPARISON.search(asked) else "definition"
     lowered = re.sub(_LEAD_IN + r"(?=(?:what|what's|whats|why|how|which|who|is|are|does|do|can|should)\b)", "",
                      lowered)  # "for gemma 3, which one ..." is read from "which"
-    if _USAGE.search(lowered):
+    if _USAGE.search(lowered) and not _VALUE_CHOICE.search(lowered):
         return "usage"
     if _COMPARISON.search(lowered) and not lowered.startswith("why"):
         return "comparison"
