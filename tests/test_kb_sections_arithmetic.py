@@ -493,3 +493,85 @@ def test_names_two_sources_checklist():
     section = _flat("model-sizes.md", "Why do two sources give different parameter counts for the same model?")
     for shown in ("6,738,415,616", "124,439,808", "85,056,000", "7.50B", "8.03B", "7.48", "46.7B", "12.9B"):
         assert shown in section, shown
+
+
+# kb-dist: training memory and parallelism (kb/training-memory-and-parallelism.md).
+# Llama 2 7B config (6,738,415,616 parameters; hidden 4,096, 32 heads, 32 layers); ZeRO paper formulas
+# (Rajbhandari et al. 2019: 16 bytes per parameter, K = 12); Korthikanti et al. 2022 activations
+# sbh(34 + 5as/h) bytes per layer; GPipe bubble (K - 1)/(M + K - 1).
+
+TRAIN = "training-memory-and-parallelism.md"
+
+
+def test_training_full_fine_tune_7b_state():
+    n = LLAMA2_7B["total"]
+    assert n * 16 == 107_814_649_856 and round(n * 16 / 1e9) == 108
+    assert round(n * 4 / 1e9) == 27
+    section = _section(TRAIN, "Why does full fine-tuning a 7B model run out of memory on an 80 GB GPU, even with batch size 1?")
+    for shown in ("6,738,415,616", "16 bytes per parameter", "about 108 GB", "27 GB"):
+        assert shown in section, shown
+
+
+def test_training_hugging_face_18_bytes():
+    assert 6 + 4 + 8 == 18 and 2 + 2 + 4 + 8 == 16
+    section = _section(TRAIN, "Why does training use more GPU memory than the 16 (or 18) bytes per parameter rule?")
+    assert "18 bytes per parameter" in section and "6 for" in section and "4 for fp32 gradients" in section
+
+
+def test_training_activation_memory_per_layer():
+    s, b, h, a, layers = 4_096, 1, LLAMA2_7B["d"], 32, LLAMA2_7B["layers"]
+    assert 5 * a * s // h == 160
+    per_layer = s * b * h * (34 + 5 * a * s // h)
+    assert per_layer == 3_254_779_904 and round(per_layer / 1e9, 2) == 3.25
+    assert round(per_layer * layers / 1e9) == 104
+    linear = 34 * s * b * h
+    assert round(linear / 1e9, 2) == 0.57 and round(linear * layers / 1e9, 1) == 18.3
+    section = _section(TRAIN, "How much activation memory does training a transformer need per layer?")
+    for shown in ("4,096 × 4,096 × (34 + 160) ≈ 3.25 GB", "32 layers ≈ 104 GB", "0.57 GB per layer",
+                  "32 layers ≈ 18.3 GB"):
+        assert shown in section, shown
+    # full recomputation keeps only each layer's input, 2sbh bytes
+    assert 2 * s * b * h * layers == 2 ** 30
+    section = _section(TRAIN, "What is selective activation recomputation, and how does it compare with full gradient checkpointing?")
+    assert "1 GiB for 32 layers" in section and "about 104 GB" in section
+
+
+def test_training_zero_stages_7b_on_8_gpus():
+    psi, n = LLAMA2_7B["total"] / 1e9, 8
+    assert round(psi, 3) == 6.738
+    assert round(16 * psi, 1) == 107.8
+    assert round(4 * psi + 12 * psi / n, 1) == 37.1
+    assert round(2 * psi + 14 * psi / n, 1) == 25.3
+    assert round(16 * psi / n, 1) == 13.5
+    section = _section(TRAIN, "What is the difference between DeepSpeed ZeRO stage 1, 2 and 3, and how much memory does each need?")
+    for shown in ("| 16Ψ | 107.8 GB |", "| 4Ψ + 12Ψ/N | 37.1 GB |", "| 2Ψ + 14Ψ/N | 25.3 GB |", "| 16Ψ/N | 13.5 GB |"):
+        assert shown in section, shown
+
+
+def test_training_offload_cpu_ram():
+    n = LLAMA2_7B["total"]
+    assert 4 + 4 + 4 == 12 and round(12 * n / 1e9, 1) == 80.9
+    section = _section(TRAIN, "What do ZeRO-Offload and ZeRO-Infinity move to the CPU or NVMe?")
+    assert "12 × 6,738,415,616 bytes ≈ 80.9 GB" in section
+
+
+def test_training_bf16_bytes():
+    assert 4 + 4 + 8 == 16 and 2 + 2 + 2 + 2 == 8
+    section = _section(TRAIN, "Does training in bf16 halve the memory compared with fp32, and what does pure_bf16 change?")
+    assert "4 + 4 + 8" in section and "8 bytes per parameter" in section
+
+
+def test_training_adafactor_matrix_state():
+    assert 2 * 4_096 * 4_096 == 33_554_432 and 4_096 + 4_096 == 8_192
+    section = _section(TRAIN, "How much memory does Adafactor save compared with Adam?")
+    assert "33,554,432" in section and "8,192" in section
+
+
+def test_training_pipeline_bubble_and_parallel_sizes():
+    def bubble(k, m):
+        return (k - 1) / (m + k - 1)
+    assert round(100 * bubble(4, 4)) == 43 and round(100 * bubble(4, 32), 1) == 8.6
+    assert 64 // (8 * 4) == 2
+    section = _section(TRAIN, "What is the pipeline bubble, and how is pipeline parallelism combined with tensor and data parallelism?")
+    for shown in ("3/7 ≈ 43%", "3/35 ≈ 8.6%", "64 / (8 × 4) = 2"):
+        assert shown in section, shown
