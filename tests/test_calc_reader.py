@@ -605,3 +605,14 @@ def test_memory_seen_in_use_is_not_memory_available(question):
 ])
 def test_what_a_change_adds_is_not_the_models_total(question):
     assert route(question) is None
+
+
+@pytest.mark.parametrize(("question", "gpus", "memory_text"), [
+    ("我有两张A100 (40G)显存，全参数微调7B模型需要多少显存", 2, "2 × 40 GB"),
+    ("双卡3090能跑70B的4bit模型吗", 2, "2 × 24 GB (3090)"),
+    ("4张4090能跑70B吗", 4, "4 × 24 GB (4090)"),
+])
+def test_cards_counted_in_chinese(question, gpus, memory_text):
+    """两张/双卡/4张: a count of cards, so the memory is the cards' total."""
+    s = read(question)
+    assert (s.gpus, s.memory_text) == (gpus, memory_text)

@@ -30,6 +30,9 @@ _ZH = [("参数量", " parameters "), ("参数", " parameters "), ("显存", " v
        ("带", " with "), ("有", " with "), ("个", " "), ("是否", " whether "), ("吗", "?"), ("呢", "?"),
        ("，", ", "), ("？", "?"), ("。", ". ")]
 
+_ZH_DIGITS = {"一": "1", "二": "2", "两": "2", "双": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+              "九": "9", "十": "10"}
+
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "sixteen": 16, "twenty": 20, "half a": 0.5,
                  "a single": 1, "single": 1, "a": 1, "an": 1}
@@ -117,6 +120,9 @@ def normalise(question: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
     # "是fp8训练的" describes the model ("was trained in fp8"); "训练的时候" is still about training
     text = re.sub(r"(?:是|用|以|采用)\s*([a-z0-9][a-z0-9\-]{1,9})\s*训练的(?!时)", r" trained in \1 ", text)
+    # counted cards: "两张A100", "4张3090", "双卡", "8卡" -> "2 a100", "4 3090", "2 gpus", "8 gpus"
+    text = re.sub(r"([一二两双三四五六七八九十]|\d+)\s*(张|块|台|卡)",
+                  lambda m: f" {_ZH_DIGITS.get(m.group(1), m.group(1))}" + (" gpus " if m.group(2) == "卡" else " "), text)
     for zh, en in _ZH:
         text = text.replace(zh, en)
     text = unicodedata.normalize("NFKC", text).lower()      # full-width digits and letters: "８ＧＢ" → "8gb"
