@@ -231,6 +231,7 @@ def test_an_attention_block_with_a_head_size_of_its_own():
     ("how many parameters in nn.Conv2d(3, 64, kernel_size=3)?", "1,792"),
     ("Conv2D(32, (3, 3), input_shape=(28, 28, 1)) how many params", "320"),
     ("a conv layer with 16 filters of 5x5 on an RGB image: number of parameters?", "1,216"),
+    ("What is the parameter count of a conv2d with 64 in, 128 out, 3x3 kernel?", "73,856"),   # 128×64×9 + 128
 ])
 def test_convolutions_are_counted(question, total):
     answer = route(question)
@@ -306,3 +307,28 @@ def test_some_blocks_of_a_named_model(question, one, some):
 def test_a_named_model_with_fewer_layers_is_still_a_change_not_some_blocks():
     answer = route("gpt-2 small with 6 layers: how many parameters?")
     assert answer is not None and "81,912,576" in answer.markdown and "One block" not in answer.markdown
+
+
+@pytest.mark.parametrize(("question", "shown"), [
+    ("How big is the embedding matrix of Llama 3 8B?",
+     "The token embeddings of Llama 3 8B have 525,336,576 parameters"),           # 128,256 × 4,096
+    ("how many parameters in the lm_head of qwen2.5 7b",
+     "The output head of Qwen2.5 7B has 544,997,376 parameters"),                 # 3,584 × 152,064
+    ("How many parameters does the lm_head of gpt2 have?", "adds no parameters of its own"),   # tied
+])
+def test_a_part_of_a_named_model(question, shown):
+    answer = route(question)
+    assert answer is not None and shown in answer.markdown.split("\n")[0]
+    assert "| **Total** |" in answer.markdown          # the whole breakdown follows, for context
+
+
+def test_a_named_model_without_a_part_is_still_the_whole_count():
+    answer = route("how many parameters does gpt-2 small have without the embeddings")
+    assert answer is not None and answer.markdown.startswith("**GPT-2 small has 124,439,808 parameters")
+
+
+def test_tokens_per_second_on_a_card_too_small_says_so():
+    answer = route("how many tokens/s can I expect from a 70B q4 model on an RTX 4090 with 1 TB/s bandwidth")
+    assert answer is not None and answer.calculation["intent"] == "speed"
+    assert "28.6 tokens per second" in answer.markdown
+    assert "do not fit in 24 GB (4090)" in answer.markdown

@@ -189,6 +189,25 @@ def blocks_answer(r: Report, count: int) -> CalcAnswer | None:
     return CalcAnswer(f"Parameters in {what} of {r.title}", md, _calc(r, "params"), [EX_GPT2])
 
 
+def component_answer(r: Report, names: tuple[str, ...]) -> CalcAnswer | None:
+    """One part of a named model ("the embedding matrix of Llama 3 8B", "Qwen2.5 7B's lm_head"): its count
+    and working from the breakdown, its share of the model, then the whole breakdown for context."""
+    items = [item for item in r.breakdown if item["name"] in names]
+    if not items:
+        return None
+    count = sum(int(item["count"]) for item in items)
+    what = " and ".join(item["label"].lower() for item in items)
+    working = "; ".join(f"{item['label'].lower()}: {item['formula']}" for item in items)
+    head = (f"**The {what} of {r.title} {'has' if len(items) == 1 and not what.endswith('s') else 'have'} {fmt.commas(count)} parameters "
+            f"({fmt.words(count)}), {100 * count / r.params_total:.1f}% of its {fmt.commas(r.params_total)}.**")
+    if count == 0:
+        head = (f"**The {what} of {r.title} adds no parameters of its own: it shares the token-embedding "
+                f"matrix (tied weights).**")
+    whole = params_answer(r, None).markdown.split("\n", 2)[2]   # the breakdown table, without its headline
+    md = "\n".join([head, "", f"Working: {working}.", "", whole])
+    return CalcAnswer(f"Parameters in the {what} of {r.title}", md, _calc(r, "params"), [EX_GPT2])
+
+
 def _kv16(r: Report) -> int:
     """The report's KV cache in fp16, whatever precision the weights are in (caches are rarely quantised)."""
     kv = r.kv_cache or {}
@@ -659,8 +678,10 @@ def reverse_answer(r: Report, file_bytes: float, taken: list[str]) -> CalcAnswer
                       "\n".join(lines) + _taken(taken) + _source_line(r), calc, [EX_MEMORY])
 
 
-def speed_answer(r: Report, bandwidth: float, chosen: Format | None, taken: list[str]) -> CalcAnswer:
-    """Generating one token reads every active weight once, so bandwidth ÷ bytes read bounds tokens per second."""
+def speed_answer(r: Report, bandwidth: float, chosen: Format | None, taken: list[str],
+                 memory: tuple[float, str] | None = None) -> CalcAnswer:
+    """Generating one token reads every active weight once, so bandwidth ÷ bytes read bounds tokens per second.
+    ``memory`` is the GPU memory named, when there is one: weights that do not fit it make the bound moot."""
     n = r.params_active if r.params_active is not None else r.params_total
     f = chosen or FORMATS["fp16"]
     read = f.bytes_for(n)
@@ -671,6 +692,11 @@ def speed_answer(r: Report, bandwidth: float, chosen: Format | None, taken: list
              f"({fmt.commas(n)} × {f.bytes_per_param:g}) = {rate:,.1f}", "```", "",
              "This is an upper bound for one sequence: real runtimes reach perhaps 60-80% of it, the KV cache is read "
              "too, and batching serves several sequences per read of the weights."]
+    total = f.bytes_for(r.params_total)
+    if memory is not None and total > memory[0]:
+        lines += ["", f"But the {fmt.size(total)} of weights do not fit in {memory[1]}: the layers that do not fit run "
+                      "from CPU RAM, read at its far lower bandwidth (about 51 GB/s for two channels of DDR4-3200, "
+                      "DDR4 standard figures), so the real speed is far below this bound."]
     calc = _calc(r, "speed", bandwidth=bandwidth, tokens_per_second=rate)
     return CalcAnswer(f"Generation speed of {_name(r)}", "\n".join(lines) + _taken(taken) + _source_line(r), calc,
                       [EX_SPEED])

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from bot.calc import fmt, parts
-from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, blocks_answer, compare_answer, dense_answer, fit_answer,
+from bot.calc.answers import (KNOWN_EXAMPLES, CalcAnswer, blocks_answer, component_answer, compare_answer, dense_answer, fit_answer,
                               inference_flops_answer, kv_answer, linear_answer, links, max_size_answer,
                               memory_answer, optimal_tokens_answer, params_answer, part_answer, reverse_answer, speed_answer, time_line,
                               training_flops_answer, training_memory_answer)
@@ -371,6 +371,32 @@ def _changed(s: Slots, preset: Preset, dry: bool = False) -> tuple[TransformerSp
     return changed, f"{preset.title} with " + ", ".join(x.split(" as you wrote")[0] for x in shown)
 
 
+#: Parts of a named model a question can ask about, by breakdown name (bot.calc.report).
+_COMPONENTS = (
+    (("output_head",), r"\b(?:lm[_ -]?head|output head|output layer|unembedding|output projection)\b"),
+    (("token_embeddings",), r"\b(?:(?:token |input |word )?embeddings?(?: table| matrix| layer)?|wte|embed_tokens)\b"),
+    (("position_embeddings",), r"\bposition(?:al)? embeddings?\b|\bwpe\b"),
+    (("attention",), r"\b(?:self-)?attention(?: layers?| blocks?| weights| projections)?\b"),
+    (("mlp", "moe_routed_experts", "moe_shared_experts"), r"\b(?:mlp|ffn|feed[- ]?forward)\b|\bexperts\b"),
+    (("norms", "final_norm", "embedding_norm"), r"\b(?:layer ?norms?|rms ?norms?|normali[sz]ation(?: layers)?)\b"),
+)
+
+
+def _components(text: str) -> tuple[str, ...]:
+    """The breakdown parts a question about a named model's count names, or () for the whole model (also
+    when it excludes them: "without the embeddings", "non-embedding parameters")."""
+    if re.search(r"\b(?:exclud\w*|without|non-?embedding|not counting|except|apart from|besides|other than)\b", text):
+        return ()
+    names: list[str] = []
+    for parts, pattern in _COMPONENTS:
+        if re.search(pattern, text):
+            if parts == ("token_embeddings",) and re.search(r"\bposition(?:al)? embeddings?\b", text) and \
+                    not re.search(r"\b(?:token|input|word) embeddings?\b", text):
+                continue   # "position embeddings" alone names only the position table
+            names += parts
+    return tuple(names)
+
+
 def _published_tokens(preset: Preset) -> float | None:
     """Training tokens stated in a preset's notes ("Pretrained on 2 trillion tokens"), shown as taken."""
     for note in preset.notes:
@@ -412,6 +438,9 @@ def _model(s: Slots) -> CalcAnswer | None:
             return None                      # "how many parameters does a 7B model have" answers itself
         if s.blocks:
             return blocks_answer(r, s.blocks)   # "one layer of Llama 2 7B", "fine-tuning the top 2 layers"
+        named = _components(s.text)
+        if named:
+            return component_answer(r, named) or params_answer(r, s.preset)   # "the lm_head of Qwen2.5 7B"
         answer = params_answer(r, s.preset)
         if s.taken:
             answer.markdown += "\n\nTaken as: " + "; ".join(s.taken) + "."
@@ -442,7 +471,8 @@ def _model(s: Slots) -> CalcAnswer | None:
     if asks == "training_memory":
         return training_memory_answer(r, s, _adapters(s))
     if asks == "speed":
-        return speed_answer(r, s.bandwidth, s.fmt, s.taken) if s.bandwidth else None
+        memory = (s.memory, s.memory_text) if s.memory is not None and s.memory_text else None
+        return speed_answer(r, s.bandwidth, s.fmt, s.taken, memory) if s.bandwidth else None
     if asks == "fit" and s.memory is not None:
         return fit_answer(r, s)
     return memory_answer(r, s)

@@ -397,6 +397,10 @@ def conv_shape(text: str) -> tuple[int, int, tuple[int, ...]] | None:
         if m:
             kernel = tuple(int(g) for g in (m.group(1), m.group(2), m.group(3)) if g) if m.group(1) else \
                 (int(m.group(4)), int(m.group(5)))
+    if cin is None and cout is None:   # "64 in, 128 out", "64 input and 128 output channels"
+        m = re.search(r"\b(\d+)\s+in(?:put)?(?:\s+channels?)?\s*(?:,|and|->|to)?\s*(\d+)\s+out(?:put)?\b", text)
+        if m:
+            cin, cout = int(m.group(1)), int(m.group(2))
     if cout is None:
         m = re.search(r"\b(\d+)\s+(?:\w+\s+)?(?:filters|kernels|output channels|feature maps|out channels)\b|"
                       r"\bout_channels\s*=\s*(\d+)", text)
@@ -570,7 +574,7 @@ def _asks(s: Slots, text: str) -> str | None:
                                                     (r"|\bneed" if s.params or s.presets else ""), t)) and \
             not re.search(r"\btokens? (?:should|to train)\b|\bchinchilla\b|\bcompute[- ]optimal\b", t):
         return "training_memory"
-    if re.search(r"\btokens? (?:per|/|a) ?(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
+    if re.search(r"\btokens?\s*(?:per|/|a)\s*(?:second|sec|s)\b|\btok/s\b|\bt/s\b|\bhow fast\b|\bspeed\b", t) and \
             (s.bandwidth or s.presets or s.params):
         return "speed"
     if re.search(r"\bflops?\b.*\b(?:per token|inference|generat\w*|forward pass)\b|"
