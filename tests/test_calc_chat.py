@@ -332,3 +332,17 @@ def test_tokens_per_second_on_a_card_too_small_says_so():
     assert answer is not None and answer.calculation["intent"] == "speed"
     assert "28.6 tokens per second" in answer.markdown
     assert "do not fit in 24 GB (4090)" in answer.markdown
+
+
+def test_stacked_lstm_layers_read_the_hidden_state():
+    """Layer 1: 4 × (512 × (256 + 512) + 2 × 512) = 1,576,960; layer 2 reads 512: 4 × (512 × 1,024 + 1,024)."""
+    answer = route("How many parameters does a 2-layer LSTM with hidden size 512 and input 256 have?")
+    assert answer is not None and answer.markdown.startswith("**A 2-layer LSTM")
+    assert "| Layer 2 | 2,101,248 |" in answer.markdown and "**3,678,208**" in answer.markdown
+
+
+@pytest.mark.parametrize("question", ["training a 1.5B model on 300B tokens, how many A100 hours?",
+                                      "how many H100 hours to train llama 3 8b on 15T tokens"])
+def test_gpu_hours_named_by_the_gpu_are_training_compute(question):
+    answer = route(question)
+    assert answer is not None and answer.calculation["intent"] == "training_flops"

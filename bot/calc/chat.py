@@ -238,7 +238,9 @@ def _part(s: Slots) -> CalcAnswer | None:
             inputs, hidden = w
         if inputs is None or hidden is None:
             return None
-        return part_answer(parts.recurrent(s.part, inputs, hidden), s.taken)
+        stacked = re.search(r"\b(\d+)[- ]layers?\b|\bnum_layers\s*=\s*(\d+)|\b(\d+) stacked\b", s.text)
+        layers = int(next(g for g in stacked.groups() if g)) if stacked else 1
+        return part_answer(parts.recurrent(s.part, inputs, hidden, layers if 1 <= layers <= 100 else 1), s.taken)
     if s.part == "lora" and s.rank and w and len(w) == 2:
         shapes = [(f"{w[0]:,} × {w[1]:,} matrix", w[0], w[1])] * s.repeat
         layers = dims.get("layers", 1)

@@ -164,10 +164,20 @@ def conv(in_channels: int, out_channels: int, kernel: tuple[int, ...], bias: boo
                      tuple(rows), (note,))
 
 
-def recurrent(kind: str, inputs: int, hidden: int) -> PartCount:
-    """PyTorch's nn.LSTM/nn.GRU: 4 (or 3) gates, each with input and recurrent weights and two bias vectors."""
+def recurrent(kind: str, inputs: int, hidden: int, layers: int = 1) -> PartCount:
+    """PyTorch's nn.LSTM/nn.GRU: 4 (or 3) gates, each with input and recurrent weights and two bias vectors.
+    Stacked (num_layers > 1), every layer after the first reads the one below: its inputs are ``hidden`` wide."""
     inputs, hidden = check_int("input_size", inputs), check_int("hidden_size", hidden)
     gates = 4 if kind == "lstm" else 3
+    if layers > 1:
+        first, upper = recurrent(kind, inputs, hidden), recurrent(kind, hidden, hidden)
+        n = layers - 1
+        rows = (Row("Layer 1", first.total, f"inputs {_c(inputs)} → hidden {_c(hidden)}"),
+                Row(f"Layers 2-{layers}" if layers > 2 else "Layer 2", n * upper.total,
+                    (f"{n} × " if n > 1 else "") + f"{_c(upper.total)} (inputs {_c(hidden)} → hidden {_c(hidden)})"))
+        return PartCount(article(f"{layers}-layer {kind.upper()}, {_c(inputs)} inputs → {_c(hidden)} hidden"), rows,
+                         ("Each layer has input weights, recurrent weights and two bias vectors per gate "
+                          "(PyTorch); Keras counts one bias vector per gate.",))
     rows = (Row("Input weights", gates * hidden * inputs, f"{gates} gates × {_c(hidden)} × {_c(inputs)}"),
             Row("Recurrent weights", gates * hidden * hidden, f"{gates} gates × {_c(hidden)} × {_c(hidden)}"),
             Row("Biases (b_ih and b_hh)", 2 * gates * hidden, f"2 × {gates} gates × {_c(hidden)}"))

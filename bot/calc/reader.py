@@ -565,7 +565,7 @@ def _asks(s: Slots, text: str) -> str | None:
     train = re.search(r"\b(?:train\w*|fine[- ]?tun\w*|finetun\w*|pre-?train\w*|full[- ]parameter|adam\w*)\b", t) or \
         (re.search(r"\bq?lora\b", t) and not re.search(r"\binferenc\w*|\bserv(?:e|ing)\b|\bdeploy\w*", t))
     # a LoRA named for inference ("run 13B + a LoRA in 4-bit for inference") is an adapter to load, not training
-    if train and re.search(r"\bflops?\b|\bcompute\b|\bgpu[- ]hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b|"
+    if train and re.search(r"\bflops?\b|\bcompute\b|\b(?:gpu|[ahv]100|h200|b200|tpu)[- ]?hours?\b|\bhow long\b|\b[26]\s*\*?\s*n\s*\*?\s*d\b|"
                            r"\bhow many (?:days|hours|weeks|months)\b|\bhow much time\b", t):
         return "training_flops"
     if re.search(r"\b[26]\s*\*?\s*n\s*\*?\s*d\b", t):
