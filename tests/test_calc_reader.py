@@ -616,3 +616,12 @@ def test_cards_counted_in_chinese(question, gpus, memory_text):
     """两张/双卡/4张: a count of cards, so the memory is the cards' total."""
     s = read(question)
     assert (s.gpus, s.memory_text) == (gpus, memory_text)
+
+
+@pytest.mark.parametrize(("question", "shown"), [
+    ("一个768维输入、3072维输出的全连接层有多少参数", "2,362,368"),     # 768 × 3,072 + 3,072
+    ("全连接层输入是512维，输出10维，参数量是多少", "5,130"),          # 512 × 10 + 10
+])
+def test_layer_sizes_written_in_chinese(question, shown):
+    answer = route(question)
+    assert answer is not None and shown in answer.markdown

@@ -120,6 +120,10 @@ def normalise(question: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?)\s*万", lambda m: f" {float(m.group(1)) * 1e4:g} ", text)
     # "是fp8训练的" describes the model ("was trained in fp8"); "训练的时候" is still about training
     text = re.sub(r"(?:是|用|以|采用)\s*([a-z0-9][a-z0-9\-]{1,9})\s*训练的(?!时)", r" trained in \1 ", text)
+    # sized ends of a layer: "768维输入、3072维输出", "输入768维" -> "768 inputs, 3072 outputs"
+    text = re.sub(r"(\d+)\s*维\s*的?\s*(输入|输出)|(输入|输出)\s*(?:为|是)?\s*(\d+)\s*维",
+                  lambda m: f" {m.group(1) or m.group(4)} {'inputs' if (m.group(2) or m.group(3)) == '输入' else 'outputs'} ",
+                  text)
     # counted cards: "两张A100", "4张3090", "双卡", "8卡" -> "2 a100", "4 3090", "2 gpus", "8 gpus"
     text = re.sub(r"([一二两双三四五六七八九十]|\d+)\s*(张|块|台|卡)",
                   lambda m: f" {_ZH_DIGITS.get(m.group(1), m.group(1))}" + (" gpus " if m.group(2) == "卡" else " "), text)
