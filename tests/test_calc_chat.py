@@ -346,3 +346,11 @@ def test_stacked_lstm_layers_read_the_hidden_state():
 def test_gpu_hours_named_by_the_gpu_are_training_compute(question):
     answer = route(question)
     assert answer is not None and answer.calculation["intent"] == "training_flops"
+
+
+def test_chatglm2_counts_its_multi_query_attention():
+    """ChatGLM2-6B: query_key_value 4,096 → 4,608 with bias (2 KV groups of 128), dense 4,096 × 4,096, a SwiGLU MLP
+    of 13,696, RMSNorms, and an untied 65,024-row output layer: 6,243,584,000 in all."""
+    answer = route("how many parameters does chatglm2-6b have")
+    assert answer is not None and "6,243,584,000" in answer.markdown
+    assert route("ChatGLM-6B int4 needs how much memory") is not None      # the first ChatGLM: a 6B size only
