@@ -507,7 +507,7 @@ def test_training_full_fine_tune_7b_state():
     n = LLAMA2_7B["total"]
     assert n * 16 == 107_814_649_856 and round(n * 16 / 1e9) == 108
     assert round(n * 4 / 1e9) == 27
-    section = _section(TRAIN, "Why does full fine-tuning a 7B model run out of memory on an 80 GB GPU, even with batch size 1?")
+    section = _section(TRAIN, "Why does full fine-tuning of a 7B model need more than one 80 GB GPU, even at batch size 1?")
     for shown in ("6,738,415,616", "16 bytes per parameter", "about 108 GB", "27 GB"):
         assert shown in section, shown
 
@@ -526,7 +526,7 @@ def test_training_activation_memory_per_layer():
     assert round(per_layer * layers / 1e9) == 104
     linear = 34 * s * b * h
     assert round(linear / 1e9, 2) == 0.57 and round(linear * layers / 1e9, 1) == 18.3
-    section = _section(TRAIN, "How much activation memory does training a transformer need per layer?")
+    section = _section(TRAIN, "How many bytes of activations does each transformer layer keep for the backward pass?")
     for shown in ("4,096 × 4,096 × (34 + 160) ≈ 3.25 GB", "32 layers ≈ 104 GB", "0.57 GB per layer",
                   "32 layers ≈ 18.3 GB"):
         assert shown in section, shown
