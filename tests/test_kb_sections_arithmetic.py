@@ -575,3 +575,64 @@ def test_training_pipeline_bubble_and_parallel_sizes():
     section = _section(TRAIN, "What is the pipeline bubble, and how is pipeline parallelism combined with tensor and data parallelism?")
     for shown in ("3/7 ≈ 43%", "3/35 ≈ 8.6%", "64 / (8 × 4) = 2"):
         assert shown in section, shown
+
+
+# kb-basics: backpropagation-and-initialisation.md. One backward step through the 2-2-1 network of
+# kb/examples/forward-pass-2-2-1.md (x = (1, 2); hidden weights (0.5, 0.25 | -0.5, 0.1), biases
+# (0.1, 0.2), ReLU; output weights (0.8, -0.6), bias 0.3, linear), target 1.0, loss ½(y - target)^2.
+
+BACKPROP = "backpropagation-and-initialisation.md"
+
+
+def _forward_221(w11, w21, w12, w22, b1, b2, u1, u2, b3, x1=1.0, x2=2.0):
+    z1, z2 = w11 * x1 + w21 * x2 + b1, w12 * x1 + w22 * x2 + b2
+    h1, h2 = max(0.0, z1), max(0.0, z2)
+    return z1, z2, h1, h2, u1 * h1 + u2 * h2 + b3
+
+
+def test_backprop_221_gradients_and_update():
+    params = dict(w11=0.5, w21=0.25, w12=-0.5, w22=0.1, b1=0.1, b2=0.2, u1=0.8, u2=-0.6, b3=0.3)
+    z1, z2, h1, h2, y = _forward_221(**params)
+    assert (round(z1, 4), round(z2, 4), round(h1, 4), h2, round(y, 4)) == (1.1, -0.1, 1.1, 0.0, 1.18)
+    delta = y - 1.0
+    assert round(delta, 4) == 0.18
+    assert round(delta * h1, 4) == 0.198 and delta * h2 == 0
+    back = (params["u1"] * delta, params["u2"] * delta)          # W.T δ_out
+    assert (round(back[0], 4), round(back[1], 4)) == (0.144, -0.108)
+    d1, d2 = back[0] * (1 if z1 > 0 else 0), back[1] * (1 if z2 > 0 else 0)
+    assert (round(d1, 4), d2) == (0.144, 0)
+    assert round(d1 * 2.0, 4) == 0.288                          # gradient of w(2, 1): δ1 × x2
+    lr = 0.1
+    assert round(0.8 - lr * 0.198, 4) == 0.7802 == round(0.8 + lr * (1.0 - 1.18) * 1.1, 4)
+    grads = dict(w11=d1 * 1.0, w21=d1 * 2.0, w12=d2 * 1.0, w22=d2 * 2.0, b1=d1, b2=d2,
+                 u1=delta * h1, u2=delta * h2, b3=delta)
+    new = {k: v - lr * grads[k] for k, v in params.items()}
+    assert round(_forward_221(**new)[-1], 3) == 1.073
+    section = _flat(BACKPROP, "How is the gradient of one weight computed in backpropagation?")
+    for shown in ("y - target = 0.18", "0.18 × 1.1 = 0.198", "0.18 × 0 = 0"):
+        assert shown in section, shown
+    section = _flat(BACKPROP, "Why does backpropagation use the transposed weight matrix (W.T) to send the error back to the hidden layer?")
+    for shown in ("(0.144, -0.108)", "(0.144, 0)", "0.144 × 2.0 = 0.288"):
+        assert shown in section, shown
+    section = _flat(BACKPROP, "Why does the update subtract the gradient, and why does some code write w += lr * (target - output)?")
+    for shown in ("0.8 - 0.1 × 0.198 = 0.7802", "0.8 + 0.1 × (1.0 - 1.18) × 1.1", "about 1.073"):
+        assert shown in section, shown
+
+
+def test_vanishing_gradient_numbers():
+    import math
+    assert round(0.9 ** 50, 3) == 0.005 and round(1.1 ** 50) == 117
+    assert "factors of 0.9 leave about 0.005" in _flat(BACKPROP, "What is the vanishing gradient problem, and what are exploding gradients?")
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    assert sig(0) * (1 - sig(0)) == 0.25 and 1 - math.tanh(0) ** 2 == 1
+    assert round(0.25 ** 10 * 1e7, 1) == 9.5
+    assert round(sig(5) * (1 - sig(5)), 4) == 0.0066
+    section = _flat(BACKPROP, "Why do sigmoid and tanh activations cause vanishing gradients?")
+    for shown in ("at most 0.25", "0.25^10 ≈ 9.5 × 10^-7", "about 0.0066"):
+        assert shown in section, shown
+    # starting weights: spread of a sum of n unit-size inputs is s × sqrt(n)
+    assert math.sqrt(784) == 28 and round(1 / 28, 3) == 0.036
+    assert sig(28) * (1 - sig(28)) < 1e-12
+    section = _flat(BACKPROP, "Why must the initial weights be small random numbers, and why are about half negative?")
+    for shown in ("sqrt(784) = 28", "below 10^-12", "1/sqrt(784) = 1/28 ≈ 0.036"):
+        assert shown in section, shown
