@@ -636,3 +636,71 @@ def test_vanishing_gradient_numbers():
     section = _flat(BACKPROP, "Why must the initial weights be small random numbers, and why are about half negative?")
     for shown in ("sqrt(784) = 28", "below 10^-12", "1/sqrt(784) = 1/28 ≈ 0.036"):
         assert shown in section, shown
+# kb-align: kb/what-changes-the-weights.md (Llama 2 7B config: vocab 32,000, d_model 4,096, 32 layers,
+# MLP 11,008, no biases; KV cache 2 × 32 × 4,096 × 2 bytes per token; llama.cpp's Llama 2 70B scorechart)
+WEIGHTS = "what-changes-the-weights.md"
+
+
+def _weights_section(heading: str) -> str:
+    """The section with its line breaks as spaces (the prose is wrapped freely)."""
+    return " ".join(_section(WEIGHTS, heading).split())
+
+
+def test_weights_reward_model_head_count():
+    d, vocab = LLAMA2_7B["d"], 32_000
+    assert vocab * d == 131_072_000
+    reward = LLAMA2_7B["total"] - vocab * d + d * 1  # lm_head out, score = Linear(4096, 1, bias=False) in
+    assert reward == 6_607_347_712
+    section = _weights_section("How big is the reward model in RLHF?")
+    assert "6,738,415,616 − 131,072,000 (the `lm_head`) + 4,096 = 6,607,347,712" in section
+    assert "4,096 × 1" in section
+
+
+def test_weights_dpo_reference_copy_bf16():
+    assert round(LLAMA2_7B["total"] * 2 / 1e9, 1) == 13.5
+    section = _weights_section("Does DPOTrainer keep a second copy of the model as ref_model, and how much memory does it take?")
+    assert "6,738,415,616 × 2 bytes ≈ 13.5 GB" in section
+
+
+def test_weights_system_prompt_kv_cache():
+    per_token = 2 * LLAMA2_7B["layers"] * LLAMA2_7B["d"] * 2
+    assert per_token == 524_288
+    assert 1_000 * per_token == 524_288_000 and round(1_000 * per_token / 1e9, 2) == 0.52
+    section = _weights_section("Does a system prompt or custom instruction change the model's weights?")
+    assert "524,288 bytes per token" in section and "524,288,000 bytes, about 0.52 GB" in section
+
+
+def test_weights_removing_eight_llama_layers():
+    d, d_ff, vocab = LLAMA2_7B["d"], LLAMA2_7B["d_ff"], 32_000
+    layer = 4 * d * d + 3 * d * d_ff + 2 * d
+    assert layer == 202_383_360
+    assert LLAMA2_7B["layers"] * layer + 2 * vocab * d + d == LLAMA2_7B["total"]
+    removed = 8 * layer
+    assert removed == 1_619_066_880
+    assert LLAMA2_7B["total"] - removed == 5_119_348_736
+    assert round(100 * removed / LLAMA2_7B["total"], 1) == 24.0
+    assert round(removed * 2 / 1e9, 2) == 3.24
+    assert 2 * vocab * d == 262_144_000
+    assert 2 * 24 * d * 2 == 393_216 == 524_288 * 24 // 32
+    section = _weights_section("How many parameters does removing layers save?")
+    for shown in ("8 × 202,383,360 = 1,619,066,880", "6,738,415,616 − 1,619,066,880 = 5,119,348,736",
+                  "1,619,066,880 / 6,738,415,616 ≈ 24.0%", "1,619,066,880 × 2 bytes ≈ 3.24 GB",
+                  "262,144,000", "393,216 bytes per token"):
+        assert shown in section, shown
+
+
+def test_weights_perplexity_and_quantisation():
+    import math
+
+    assert round(math.log(5), 3) == 1.609 and 1 / 5 == 0.2
+    assert round(math.log(1.012), 3) == 0.012
+    section = _weights_section("Why does quantisation raise perplexity slightly, and what does a perplexity of 5 mean?")
+    assert "ln 5 ≈ 1.609" in section and "1/5 = 0.2" in section and "ln 1.012 ≈ 0.012" in section
+    assert "1.20%" in section and "8.82%" in section  # llama.cpp scorechart, as in quantisation-formats.md
+
+
+def test_weights_knowledge_bits_and_mixtral():
+    assert 2 * 7e9 == 14e9  # 2 bits per parameter (Allen-Zhu and Li 2024)
+    assert "14 billion bits" in _weights_section("Do bigger models know more facts and hallucinate less?")
+    section = _weights_section("What is the difference between a sparse and a dense model, and what is 2:4 structured sparsity?")
+    assert "46.7B" in section and "12.9B" in section

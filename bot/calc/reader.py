@@ -475,7 +475,8 @@ _OUTPUT_WORDS = r"(?:output[- ]?(?:classes|neurons?|units?|nodes?|labels?|catego
 
 
 _SOME_BLOCKS = re.compile(
-    r"\b(?:(?:last|top|final|first|bottom|upper|lower)\s*(\d+|" + "|".join(_WORD_NUMBERS) + r")|"
+    r"\b(?:(?:last|top|final|first|bottom|upper|lower|remov\w*|drop\w*|prun\w*|delet\w*|cut\w*|skip\w*|"
+    r"freez\w*|unfreez\w*|train\w*)\s*(?:the\s+)?(?:last\s+|top\s+|first\s+)?(\d+|" + "|".join(_WORD_NUMBERS) + r")|"
     r"(one|a single|single|each|every|per|a))\s+(?:transformer\s+|decoder\s+|encoder\s+|hidden\s+)?"
     r"(?:layers?|blocks?)\b(?!\s*(?:norm|sizes?|widths?))")
 
