@@ -294,6 +294,7 @@ def test_a_written_size_of_a_named_model_still_gets_its_kv_cache():
     ("how many parameters does one layer of llama 2 7b have?", "202,383,360", None),
     ("If I freeze all but the top 4 layers of bert-base, how many parameters are trainable?", "7,087,872",
      "28,351,488"),
+    ("How many parameters would I save by removing 8 layers of Llama 2 7B", "202,383,360", "1,619,066,880"),
 ])
 def test_some_blocks_of_a_named_model(question, one, some):
     answer = route(question)

@@ -636,6 +636,8 @@ def test_vanishing_gradient_numbers():
     section = _flat(BACKPROP, "Why must the initial weights be small random numbers, and why are about half negative?")
     for shown in ("sqrt(784) = 28", "below 10^-12", "1/sqrt(784) = 1/28 ≈ 0.036"):
         assert shown in section, shown
+
+
 # kb-align: kb/what-changes-the-weights.md (Llama 2 7B config: vocab 32,000, d_model 4,096, 32 layers,
 # MLP 11,008, no biases; KV cache 2 × 32 × 4,096 × 2 bytes per token; llama.cpp's Llama 2 70B scorechart)
 WEIGHTS = "what-changes-the-weights.md"
