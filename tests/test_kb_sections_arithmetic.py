@@ -706,3 +706,82 @@ def test_weights_knowledge_bits_and_mixtral():
     assert "14 billion bits" in _weights_section("Do bigger models know more facts and hallucinate less?")
     section = _weights_section("What is the difference between a sparse and a dense model, and what is 2:4 structured sparsity?")
     assert "46.7B" in section and "12.9B" in section
+
+
+# kb-quant: quantisation and PEFT methods (kb/quantisation-and-peft-methods.md).
+# Absmax and zero-point int8 (Dettmers et al. 2022), HF bitsandbytes blog timings, GPTQ reference code
+# and AutoAWQ calibration defaults, DoRA on Llama 2 7B (PEFT dora.py; config.json), rsLoRA scale with
+# QLoRA's r 64 / alpha 16, ChatGLM-6B PrefixEncoder (28 layers, hidden 4096, 6.2B parameters).
+
+QPEFT = "quantisation-and-peft-methods.md"
+
+
+def test_quant_absmax_int8_worked_example():
+    weights = [0.423, -1.27, 0.051, 0.904]
+    scale = max(abs(w) for w in weights) / 127
+    assert scale == pytest.approx(0.01)
+    codes = [round(w / scale) for w in weights]
+    assert codes == [42, -127, 5, 90]
+    back = [q * scale for q in codes]
+    assert back == pytest.approx([0.42, -1.27, 0.05, 0.90])
+    errors = [round(abs(w - b), 3) for w, b in zip(weights, back)]
+    assert errors == [0.003, 0, 0.001, 0.004] and max(errors) <= scale / 2
+    assert (4096 * 4096) // 128 == 131_072
+    section = _flat(QPEFT, "How does int8 quantisation turn a weight into an integer: scale, rounding and dequantisation?")
+    for shown in ("1.27 / 127 = 0.01", "42 -127 5 90", "0.42 -1.27 0.05 0.90", "at most 0.005"):
+        assert shown in section, shown
+    section = _flat(QPEFT, "How many scales does a quantised matrix have: per-tensor, per-channel or per-group?")
+    assert "4,096 × 4,096 matrix that is 1, 4,096 or 131,072 scales" in section
+
+
+def test_quant_zero_point_against_absmax():
+    lo, hi = -0.5, 2.05
+    scale = (hi - lo) / 255
+    assert scale == pytest.approx(0.01)
+    zero = round(-lo / scale)
+    assert zero == 50
+    assert [round(x / scale) + zero for x in (lo, 0.0, hi)] == [0, 50, 255]
+    absmax_scale = hi / 127
+    assert round(absmax_scale, 4) == 0.0161
+    assert round(lo / absmax_scale, 2) == -30.98
+    assert round(lo / absmax_scale) == -31
+    assert len(range(-127, -31)) == 96
+    assert round(absmax_scale / scale, 1) == 1.6
+    section = _flat(QPEFT, "What is the difference between absmax (symmetric) and zero-point (asymmetric) quantisation?")
+    for shown in ("(2.05 - (-0.5)) / 255 = 0.01", "round(0.5 / 0.01) = 50", "2.05 -> 255",
+                  "2.05 / 127 ≈ 0.0161", "= -31", "96 codes", "1.6 times"):
+        assert shown in section, shown
+
+
+def test_quant_int8_slowdown_and_calibration_tokens():
+    assert round(43.5 / 11.7, 1) == 3.7
+    section = _flat(QPEFT, "Why is load_in_8bit (LLM.int8()) slower than fp16?")
+    assert "43.5 ms" in section and "11.7 ms" in section and "3.7 times" in section
+    assert 128 * 2048 == 262_144 and 128 * 512 == 65_536
+    section = _flat(QPEFT, "What does the calibration dataset do when quantising, and which data should I use?")
+    for shown in ("128 samples of 2,048 tokens", "262,144", "128 samples of 512 tokens", "65,536"):
+        assert shown in section, shown
+
+
+def test_peft_dora_rslora_and_ptuning_counts():
+    d, layers = LLAMA2_7B["d"], LLAMA2_7B["layers"]
+    lora = layers * 2 * 8 * (d + d)
+    magnitude = layers * 2 * d
+    assert (lora, magnitude, lora + magnitude) == (4_194_304, 262_144, 4_456_448)
+    assert round(100 * magnitude / lora) == 6
+    section = _flat(QPEFT, "What is DoRA (use_dora), and how many parameters does it add to LoRA?")
+    for shown in ("4,194,304", "262,144", "4,456,448", "about 6% more"):
+        assert shown in section, shown
+
+    assert 16 / 64 == 0.25 and 16 / 64 ** 0.5 == 2
+    section = _flat(QPEFT, "What are LoRA+ and rsLoRA, and do they add trainable parameters?")
+    assert "16 / 64 = 0.25" in section and "16 / 8 = 2" in section
+
+    glm_layers, glm_d, glm_total = 28, 4096, 6.2e9
+    long_prefix, short_prefix = 128 * glm_layers * 2 * glm_d, 8 * glm_layers * 2 * glm_d
+    assert (long_prefix, short_prefix) == (29_360_128, 1_835_008)
+    assert round(100 * long_prefix / glm_total, 1) == 0.5 and round(100 * short_prefix / glm_total, 2) == 0.03
+    section = _flat(QPEFT, "What is P-tuning v2, and how many parameters does ChatGLM's pre_seq_len train?")
+    for shown in ("128 × 28 × 2 × 4,096 = 29,360,128", "8 × 28 × 2 × 4,096 = 1,835,008", "0.5% or 0.03%",
+                  "6.2 billion"):
+        assert shown in section, shown
