@@ -785,3 +785,120 @@ def test_peft_dora_rslora_and_ptuning_counts():
     for shown in ("128 × 28 × 2 × 4,096 = 29,360,128", "8 × 28 × 2 × 4,096 = 1,835,008", "0.5% or 0.03%",
                   "6.2 billion"):
         assert shown in section, shown
+
+
+# kb/inference-and-serving.md. Shapes from the configs: Llama 2 7B (32 layers, 32 KV heads of 128),
+# Llama 3 / 3.1 8B (32 layers, 8 KV heads of 128), Llama 3.1 70B (80 layers, 8 KV heads of 128).
+# Hardware: A100 2,039 GB/s and 312 TFLOPS; RTX 4090 1,008 GB/s; M2 Max 400 GB/s; two channels of
+# DDR4-3200 = 3,200e6 x 8 bytes x 2. Llama 3.1 70B Q4_K_M GGUF: 43.1 GB (llama.cpp quantize README).
+INFER = "inference-and-serving.md"
+A100_BW, A100_FLOPS, RTX4090_BW, M2MAX_BW = 2_039e9, 312e12, 1_008e9, 400e9
+LLAMA31_8B, LLAMA31_70B, Q4KM_70B = 8_030_261_248, 70_553_706_496, 43.1e9
+
+
+def _kv_per_token(layers: int, kv_heads: int, head_dim: int = 128, nbytes: int = 2) -> int:
+    return 2 * layers * kv_heads * head_dim * nbytes
+
+
+def test_infer_prefill_against_decode():
+    n = LLAMA2_7B["total"]
+    flops = 2 * n * 4096
+    assert round(flops / 1e13, 1) == 5.5 and round(n / 1e9, 2) == 6.74
+    prefill = flops / A100_FLOPS
+    decode = 2 * n / A100_BW
+    assert round(prefill, 2) == 0.18 and round(decode * 1e3, 1) == 6.6
+    assert round(prefill / decode) == 27
+    section = _flat(INFER, "What is the difference between prefill and decode, and why does a long prompt raise the time to first token?")
+    for shown in ("2 × 6,738,415,616 × 4,096 ≈ 5.5 × 10^13 FLOPs", "0.18 s", "6.6 ms", "27 answer tokens", "13.5 GB"):
+        assert shown in section, shown
+
+
+def test_infer_batching_throughput_and_per_user_speed():
+    weights = 2 * LLAMA2_7B["total"]
+    kv = _kv_per_token(32, 32) * 4096
+    assert kv == 2 ** 31                                  # 2 GiB
+    assert (round(weights / 1e9, 2), round(kv / 1e9, 2), round(8 * kv / 1e9, 2)) == (13.48, 2.15, 17.18)
+    one = (weights + kv) / A100_BW
+    eight = (weights + 8 * kv) / A100_BW
+    assert round(one * 1e3, 1) == 7.7 and round(1 / one, -1) == 130
+    assert round(eight * 1e3) == 15 and round(8 / eight, -1) == 530 and round(1 / eight, 1) == 66.5
+    assert round(A100_FLOPS / A100_BW) == 153
+    section = _flat(INFER, "Why does a bigger batch raise total tokens per second but not each user's speed?")
+    for shown in ("(13.48 + 2.15) GB", "7.7 ms", "130 tokens/s", "(13.48 + 17.18) GB", "15 ms", "530 tokens/s, 66.5 each",
+                  "153 FLOPs per byte", "2 GiB at 4,096"):
+        assert shown in section, shown
+
+
+def test_infer_kv_cache_limits_vllm_batch():
+    budget = 0.9 * 80e9
+    assert budget == 72e9
+    l2 = (budget - 2 * LLAMA2_7B["total"]) / _kv_per_token(32, 32)
+    l3 = (budget - 2 * LLAMA31_8B) / _kv_per_token(32, 8)
+    assert _kv_per_token(32, 32) == 524_288 and _kv_per_token(32, 8) == 131_072
+    assert round(l2, -2) == 111_600 and int(l2 / 4096) == 27
+    assert round(l3, -2) == 426_800 and int(l3 / 4096) == 104
+    section = _flat(INFER, "Why does the KV cache limit how many requests vLLM can batch, and what does PagedAttention do?")
+    for shown in ("72 GB", "13.48 GB", "111,600 tokens", "524,288 bytes", "27 requests of 4,096", "131,072 bytes",
+                  "about 104", "20.4% to 38.2%", "2 to 4 times"):
+        assert shown in section, shown
+
+
+def test_infer_two_gpus_and_ngl_offload():
+    assert 43.1 < 48 and 43.1 > 24
+    split = Q4KM_70B / RTX4090_BW
+    assert round(split * 1e3) == 43 and int(1 / split) == 23
+    assert round(split / 2 * 1e3) == 21
+    assert 2 * 80 == 160                                   # two all-reduces per layer, 80 layers
+    section = _flat(INFER, "Why doesn't a second GPU make generation twice as fast?")
+    for shown in ("43.1 GB ÷ 1,008 GB/s ≈ 43 ms", "about 23 tokens/s", "about 21 ms", "160 per token for 80 layers"):
+        assert shown in section, shown
+    per_layer = Q4KM_70B / 80
+    assert round(per_layer / 1e9, 2) == 0.54
+    on_gpu = int(20e9 / per_layer)
+    assert on_gpu == 37 and 80 - on_gpu == 43
+    ddr4 = 3_200e6 * 8 * 2
+    assert round(ddr4 / 1e9) == 51
+    cpu_bytes = 43 * per_layer
+    cpu_time = cpu_bytes / ddr4
+    gpu_time = on_gpu * per_layer / RTX4090_BW
+    assert round(cpu_bytes / 1e9, 1) == 23.2 and round(cpu_time, 2) == 0.45
+    assert round(gpu_time * 1e3) == 20 and round(1 / (cpu_time + gpu_time)) == 2
+    section = _flat(INFER, "What does -ngl (n_gpu_layers) mean in llama.cpp, and how many layers fit on my GPU?")
+    for shown in ("43.1 GB ÷ 80 ≈ 0.54 GB per layer", "about 37 layers in 20 GB", "other 43 layers: 23.2 GB ÷ 51 GB/s",
+                  "0.45 s per token", "about 2 tokens per second"):
+        assert shown in section, shown
+
+
+def test_infer_kv_cache_quantization_sizes():
+    f16 = _kv_per_token(32, 8) * 131_072
+    assert f16 == 16 * 2 ** 30
+    assert f16 * 8.5 / 16 / 2 ** 30 == 8.5 and f16 * 4.5 / 16 / 2 ** 30 == 4.5   # Q8_0 34/32 bytes, Q4_0 18/32
+    assert 34 * 8 / 32 == 8.5 and 18 * 8 / 32 == 4.5
+    section = _flat(INFER, "What does KV cache quantisation (fp8, q8_0, q4_0) save, and what does it cost?")
+    for shown in ("131,072-token", "16 GiB in f16", "8.5 GiB in q8_0", "4.5 GiB in q4_0"):
+        assert shown in section, shown
+
+
+def test_infer_speculative_decoding_numbers():
+    alpha, gamma = 0.8, 4
+    assert round((1 - alpha ** (gamma + 1)) / (1 - alpha), 2) == 3.36
+    section = _flat(INFER, "How does speculative decoding with a draft model work, and does it change the output?")
+    assert "(1 − 0.8^5) ÷ 0.2 ≈ 3.36" in section
+    draft, target = 2 * LLAMA31_8B, 2 * LLAMA31_70B
+    assert (round(draft / 1e9, 2), round(target / 1e9, 2)) == (16.06, 141.11)
+    assert round(100 * draft / target) == 11
+    assert (_kv_per_token(32, 8), _kv_per_token(80, 8)) == (131_072, 327_680)
+    assert 131_072 / 327_680 == 0.4
+    section = _flat(INFER, "Does speculative decoding (a draft model or Medusa heads) add parameters or GPU memory?")
+    for shown in ("8,030,261,248", "70,553,706,496", "16.06 GB next to 141.11 GB, about 11% more",
+                  "131,072 bytes per token next to 327,680, 40% more"):
+        assert shown in section, shown
+
+
+def test_infer_mac_unified_memory_speed():
+    mac = Q4KM_70B / M2MAX_BW
+    assert round(mac * 1e3) == 108 and int(1 / mac) == 9
+    section = _flat(INFER, "Why can a Mac with 64 GB of unified memory run a 70B model, and how fast is Apple Silicon?")
+    for shown in ("43.1 GB ÷ 400 GB/s ≈ 108 ms", "about 9 tokens/s", "43 of 80 layers", "about 2 tokens/s",
+                  "64 GB", "24 GB card"):
+        assert shown in section, shown
